@@ -1,0 +1,47 @@
+import { StackExchangeError } from './stackexchange-error.js';
+
+/** Stable codes of {@link StackExchangeNetworkError}. */
+export const NetworkErrorCode = {
+  /** No answer within the configured timeout. */
+  Timeout: 'NETWORK_TIMEOUT',
+  /** The connection failed, or the answer could not be read or parsed. */
+  Failed: 'NETWORK_FAILED',
+} as const;
+
+/** One of the values of {@link NetworkErrorCode}. */
+export type NetworkErrorCode = (typeof NetworkErrorCode)[keyof typeof NetworkErrorCode];
+
+/** Options of {@link StackExchangeNetworkError}. */
+export interface StackExchangeNetworkErrorOptions {
+  code: NetworkErrorCode;
+  /** The API method (path template) being called. */
+  method: string;
+  cause?: unknown;
+}
+
+/**
+ * A call to the Stack Exchange API did not produce an answer: timeout, refused or reset connection, or
+ * a body that is not the API's JSON. `status` is 503 when the API could not be reached or timed out,
+ * 502 for an unreadable answer, so Express answers sensibly.
+ */
+export class StackExchangeNetworkError extends StackExchangeError {
+  declare readonly code: NetworkErrorCode;
+  /** The API method (path template) being called. */
+  readonly method: string;
+  /** The HTTP status the application should answer with. */
+  readonly status: number;
+  /** Alias of `status`, read by Express's and Connect's error handlers. */
+  readonly statusCode: number;
+
+  constructor(message: string, options: StackExchangeNetworkErrorOptions) {
+    super(message, options);
+    this.method = options.method;
+    this.status = 503;
+    this.statusCode = 503;
+  }
+}
+
+/** True when `value` is a {@link StackExchangeNetworkError}. */
+export function isStackExchangeNetworkError(value: unknown): value is StackExchangeNetworkError {
+  return value instanceof StackExchangeNetworkError;
+}

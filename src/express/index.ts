@@ -1,0 +1,2 @@
+// Public exports of the express part; src/index.ts re-exports this file.
+export {};
