@@ -1,2 +1,15 @@
 // Public exports of the relay part; src/index.ts re-exports this file.
-export {};
+export { tokenRelay } from './relay.js';
+export type { TokenRelay } from './relay.js';
+export type { TokenRelayOptions } from './relay-options.js';
+export { RelayStoreError, isRelayStoreError, RELAY_STORE_UNAVAILABLE } from './relay-store.js';
+export type { RelayStore } from './relay-store.js';
+export { MemoryRelayStore, MEMORY_STORE_WARNING_CODE } from './memory-store.js';
+export type { MemoryRelayStoreOptions } from './memory-store.js';
+export { RedisRelayStore } from './redis-store.js';
+export type { RedisRelayClient, RedisRelaySubscriber, RedisRelayStoreOptions } from './redis-store.js';
+export type { PollRateLimitOptions } from './poll-rate-limit.js';
+export { isRelayKey } from './relay-keys.js';
+export type { RelayErrorName } from './relay-result.js';
+export { desktopLogin, DesktopLoginErrorCode } from './desktop-login.js';
+export type { DesktopLoginOptions, DesktopLoginResult } from './desktop-login.js';

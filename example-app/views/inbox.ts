@@ -1,0 +1,52 @@
+import type { InboxItem } from 'passport-stackexchange-oauth2';
+import { decodeEntities, html, safeHref, type SafeHtml } from './html.js';
+import type { PageContent } from './layout.js';
+
+/** The inbox page: the unread items, or why they cannot be shown. */
+export type InboxView =
+  | { kind: 'items'; items: readonly InboxItem[] }
+  | { kind: 'missing-scope'; loginURL: string };
+
+const ITEM_TYPES: Record<string, string> = {
+  comment: 'Comment',
+  chat_message: 'Chat message',
+  new_answer: 'New answer',
+  careers_message: 'Careers message',
+  careers_invitations: 'Careers invitation',
+  meta_question: 'Meta question',
+  post_notice: 'Post notice',
+  moderator_message: 'Moderator message',
+};
+
+function item(i: InboxItem): SafeHtml {
+  const title = decodeEntities(i.title);
+  const href = safeHref(i.link);
+  return html`<li class="inbox-item">
+    <span class="tag">${ITEM_TYPES[i.item_type] ?? i.item_type}</span>
+    ${href === undefined ? html`<span>${title}</span>` : html`<a href="${href}" rel="noreferrer">${title}</a>`}
+    <small>on ${decodeEntities(i.site.name)}, <time datetime="${new Date(i.creation_date * 1000).toISOString()}">${new Date(i.creation_date * 1000).toISOString().slice(0, 10)}</time></small>
+  </li>`;
+}
+
+/** The unread items of the global inbox (scope `read_inbox`), or a way to grant that scope. */
+export function inboxPage(view: InboxView): PageContent {
+  if (view.kind === 'missing-scope') {
+    return {
+      title: 'Inbox',
+      main: html`<h1>Inbox</h1>
+      <section class="card notice" id="inbox-missing-scope">
+        <p>Reading your inbox needs the <code>read_inbox</code> permission, which this login did not ask for.</p>
+        <p><a class="button primary" href="${view.loginURL}" id="login-read-inbox">Log in again with read_inbox</a></p>
+      </section>`,
+    };
+  }
+  const unread = view.items.filter((i) => i.is_unread);
+  return {
+    title: 'Inbox',
+    main: html`<h1>Inbox</h1>
+    <section class="card">
+      <h2>Unread <small>(${unread.length})</small></h2>
+      ${unread.length === 0 ? html`<p id="inbox-empty">Nothing unread.</p>` : html`<ul id="inbox-items" class="inbox">${unread.map(item)}</ul>`}
+    </section>`,
+  };
+}

@@ -1,0 +1,44 @@
+import { html } from './html.js';
+import type { PageContent } from './layout.js';
+
+/** What the page says for each `?error=` code the router can send; anything else gets the generic text. */
+const MESSAGES: Record<string, { heading: string; text: string }> = {
+  access_denied: {
+    heading: 'You declined access',
+    text: 'Nothing was shared with this app. You can log in whenever you like.',
+  },
+  invalid_state: {
+    heading: 'That login link has expired',
+    text: 'The login took too long, was already used, or was started in another browser. Please start again.',
+  },
+  token_error: {
+    heading: 'Stack Exchange could not complete the login',
+    text: 'The app could not exchange the login for an access token. Please try again in a moment.',
+  },
+  bad_request: {
+    heading: 'The login answer was not valid',
+    text: 'The address the browser came back with was malformed. Please start again from this app.',
+  },
+  login_required: {
+    heading: 'Please log in',
+    text: 'That page needs you to be logged in with Stack Exchange.',
+  },
+};
+
+const GENERIC = { heading: 'The login did not work', text: 'Something went wrong while logging in. Please try again.' };
+
+/**
+ * The friendly failure page for `failureRedirect`. The code is only used to pick one of the fixed
+ * texts above; it is never echoed, since the query string is untrusted.
+ */
+export function loginFailedPage(code: string | undefined): PageContent {
+  const message = (code !== undefined && Object.hasOwn(MESSAGES, code) ? MESSAGES[code] : undefined) ?? GENERIC;
+  return {
+    title: message.heading,
+    main: html`<section class="card notice failure">
+      <h1 id="failure-heading">${message.heading}</h1>
+      <p>${message.text}</p>
+      <p><a class="button primary" href="/#login">Back to the login page</a></p>
+    </section>`,
+  };
+}

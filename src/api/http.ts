@@ -1,0 +1,80 @@
+import { NetworkErrorCode, StackExchangeNetworkError } from '../errors/network-error.js';
+import { rootMessage, safeCause } from './safe-cause.js';
+
+/** One HTTP exchange with the API. */
+export interface HttpRequest {
+  /** The full URL, query included (it carries `key` and possibly `access_token`: never logged raw). */
+  url: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  /** Form-encoded body of a POST. */
+  body?: string;
+  /** Milliseconds to wait for the whole answer, body included. */
+  timeout: number;
+  fetch: typeof fetch;
+  /** The API method (path template) for error messages, already redacted. */
+  apiMethod: string;
+}
+
+/** The API's answer: HTTP status and parsed JSON body. */
+export interface HttpAnswer {
+  status: number;
+  body: unknown;
+}
+
+function failed(req: HttpRequest, what: string, cause?: unknown): StackExchangeNetworkError {
+  return new StackExchangeNetworkError(`${req.method} ${req.apiMethod}: ${what}`, {
+    code: NetworkErrorCode.Failed,
+    method: req.apiMethod,
+    ...(cause === undefined ? {} : { cause: safeCause(cause) }),
+  });
+}
+
+/**
+ * Sends one request and parses the JSON answer, whatever its HTTP status (Stack Exchange answers
+ * errors with 400 and a JSON wrapper). Compressed answers (gzip, deflate) are decoded by fetch.
+ * Redirects are not followed: the URL carries the key and token.
+ *
+ * @throws StackExchangeNetworkError `NETWORK_TIMEOUT` when the whole answer did not arrive within
+ * `timeout`, `NETWORK_FAILED` when the connection failed, the API redirected, or the body is not JSON.
+ * Causes are sanitised copies (see {@link safeCause}).
+ */
+export async function sendRequest(req: HttpRequest): Promise<HttpAnswer> {
+  const signal = AbortSignal.timeout(req.timeout);
+  const timedOut = (cause: unknown): StackExchangeNetworkError =>
+    new StackExchangeNetworkError(`${req.method} ${req.apiMethod}: no answer within ${req.timeout} ms`, {
+      code: NetworkErrorCode.Timeout,
+      method: req.apiMethod,
+      cause: safeCause(cause),
+    });
+
+  let text: string;
+  let status: number;
+  let contentType: string;
+  try {
+    const res = await req.fetch(req.url, {
+      method: req.method,
+      headers: req.headers,
+      redirect: 'manual',
+      signal,
+      ...(req.body === undefined ? {} : { body: req.body }),
+    });
+    status = res.status;
+    contentType = res.headers.get('content-type') ?? 'no content type';
+    if (status >= 300 && status < 400) {
+      await res.body?.cancel().catch(() => undefined);
+      throw failed(req, `unexpected redirect (HTTP ${status})`);
+    }
+    text = await res.text();
+  } catch (error) {
+    if (error instanceof StackExchangeNetworkError) throw error;
+    if (signal.aborted) throw timedOut(error);
+    throw failed(req, `the request failed (${rootMessage(error)})`, error);
+  }
+
+  try {
+    return { status, body: JSON.parse(text) as unknown };
+  } catch (error) {
+    throw failed(req, `the answer is not JSON (HTTP ${status}, ${contentType})`, error);
+  }
+}

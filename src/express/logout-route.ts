@@ -1,0 +1,91 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { StackExchangeClient } from '../api/client.js';
+import { logger } from '../util/debug.js';
+import { isSameOriginRequest } from './origin-check.js';
+import { clientOptionsFor } from './request-client.js';
+import type { RequestContext } from './request-context.js';
+import { readSessionTokens, sessionRecord } from './session-tokens.js';
+import type { StrategyFacts } from './strategy-settings.js';
+
+const log = logger('express');
+
+function wantsJSON(req: Request): boolean {
+  return req.accepts(['html', 'json']) === 'json';
+}
+
+/**
+ * Revokes the token at Stack Exchange (`/access-tokens/{t}/invalidate`), giving up after `timeout` ms.
+ * Never throws: a failure is logged (without the token) and the logout goes on.
+ */
+async function revoke(token: string, facts: StrategyFacts, context: RequestContext): Promise<void> {
+  const timeout = context.config.logoutTimeout;
+  const client = new StackExchangeClient({ ...clientOptionsFor(facts, context.config.client), accessToken: token, timeout, retry: false });
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeout);
+  });
+  try {
+    const outcome = await Promise.race([client.invalidateToken().then(() => 'revoked' as const), expired]);
+    if (outcome === 'timeout') log(`token revocation at logout gave up after ${timeout} ms`);
+  } catch (err) {
+    log(`token revocation at logout failed: ${err instanceof Error ? `${err.name}: ${err.message}` : 'unknown error'}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function logOutAndDestroy(req: Request, done: (err: unknown) => void): void {
+  if (!req.session) return done(null);
+  // passport's logout saves and regenerates the session; the regenerated one is then destroyed too.
+  return req.logout((logoutErr: unknown) => {
+    if (logoutErr) return done(logoutErr);
+    if (!req.session) return done(null);
+    return req.session.destroy((destroyErr: unknown) => done(destroyErr));
+  });
+}
+
+/**
+ * `{basePath}/logout`, POST only (any other method: 405 with `Allow: POST`), and only from the app's
+ * own origin (`Origin`, else `Referer`; otherwise 403 `{ error: 'forbidden_origin' }`).
+ *
+ * Revokes the token at Stack Exchange (bounded by `logoutTimeout`; a failure is logged without the
+ * token and does not stop the logout), logs out of passport, destroys the session, clears the session
+ * cookie, then answers 303 to `logoutRedirect` (204 for `Accept: application/json`).
+ */
+export function logoutRoute(context: RequestContext): RequestHandler {
+  const { config } = context;
+  return function stackExchangeLogout(req: Request, res: Response, next: NextFunction): void {
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      res.status(405).json({ error: 'method_not_allowed' });
+      return;
+    }
+    let facts: StrategyFacts;
+    try {
+      facts = context.facts();
+    } catch (err) {
+      next(err);
+      return;
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    if (!isSameOriginRequest(req.headers, facts.origin)) {
+      res.status(403).json({ error: 'forbidden_origin' });
+      return;
+    }
+    const token = readSessionTokens(sessionRecord(req))?.accessToken;
+    const cookie = req.session?.cookie;
+    const cookieOptions = { path: cookie?.path ?? '/', ...(typeof cookie?.domain === 'string' ? { domain: cookie.domain } : {}) };
+    const revoked = token === undefined ? Promise.resolve() : revoke(token, facts, context);
+    void revoked.then(() =>
+      logOutAndDestroy(req, (err) => {
+        if (err) {
+          next(err);
+          return;
+        }
+        res.clearCookie(config.cookieName, cookieOptions);
+        if (wantsJSON(req)) res.status(204).end();
+        else res.redirect(303, config.logoutRedirect);
+      }),
+    );
+  };
+}

@@ -1,0 +1,83 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { AuthenticateOptions } from 'passport';
+import type { StackExchangeAuthenticateOptions } from '../strategy/strategy.js';
+import { classifyCallback } from '../strategy/callback-query.js';
+import { parseScope } from '../strategy/options.js';
+import type { StackExchangeScope } from '../strategy/options.js';
+import { failureCodeOfError, failureCodeOfInfo, sendLoginFailure } from './login-failure.js';
+import type { FailureTarget } from './login-failure.js';
+import type { RequestContext } from './request-context.js';
+import { safeReturnTo } from './return-to.js';
+import type { StrategyFacts } from './strategy-settings.js';
+
+/** The scopes asked for with `?scope=`, or `undefined` when the value is malformed or not allowed. */
+function requestedScopes(value: unknown, allowed: readonly StackExchangeScope[]): StackExchangeScope[] | undefined {
+  if (value === undefined) return [];
+  if (typeof value !== 'string') return undefined;
+  let scopes: StackExchangeScope[];
+  try {
+    scopes = parseScope(value, 'scope');
+  } catch {
+    return undefined;
+  }
+  return scopes.every((scope) => allowed.includes(scope)) ? scopes : undefined;
+}
+
+/**
+ * `GET {basePath}/start?returnTo=/path[&scope=read_inbox,no_expiry][&popup=1][&networkUsers=1]`:
+ * starts a login with `passport.authenticate(strategy, { state: { returnTo, popup, networkUsers, scope }, scope })`.
+ *
+ * - `returnTo` is kept with this pending login only when {@link safeReturnTo} accepts it; otherwise
+ *   it is ignored (the login then ends on `successRedirect`).
+ * - `scope` adds scopes to the strategy's own; each must be in the router's `scopes` option, else the
+ *   start fails with `bad_request`. OAuth callback parameters on the start are `bad_request` too.
+ * - The strategy saves the session before redirecting (302 to Stack Exchange); when the store fails
+ *   the answer is 503 and there is no redirect.
+ */
+export function startRoute(context: RequestContext): RequestHandler {
+  const { config } = context;
+  return function stackExchangeStart(req: Request, res: Response, next: NextFunction): void {
+    let facts: StrategyFacts;
+    try {
+      facts = context.facts();
+    } catch (err) {
+      next(err);
+      return;
+    }
+    const query = req.query as Record<string, unknown>;
+    const popup = query['popup'] === '1';
+    const target: FailureTarget = { failureRedirect: config.failureRedirect, origin: facts.origin, popup };
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+
+    const extra = requestedScopes(query['scope'], config.scopes);
+    // A start must not be taken for a callback: passport-oauth2 would treat `code`/`error` as one.
+    if (extra === undefined || classifyCallback(req).kind !== 'start') {
+      sendLoginFailure(req, res, 'bad_request', target);
+      return;
+    }
+    const returnTo = safeReturnTo(query['returnTo'], config.allowedReturnTo);
+    // A per-login scope replaces the strategy's in passport-oauth2: ask for both.
+    const scope = extra.length > 0 ? [...new Set([...facts.settings.scope, ...extra])] : undefined;
+    const state = {
+      ...(returnTo === undefined ? {} : { returnTo }),
+      ...(popup ? { popup: true } : {}),
+      ...(query['networkUsers'] === '1' ? { networkUsers: true } : {}),
+      // Kept so the callback knows what this login asked for (see tokensOf in callback-route.ts).
+      ...(scope === undefined ? {} : { scope }),
+    };
+
+    const options: StackExchangeAuthenticateOptions = { state, ...(scope === undefined ? {} : { scope }) };
+    // @types/passport types `state` as a string; StackExchangeStrategy takes an object of metadata.
+    const authenticate = config.passport.authenticate(config.strategy, options as unknown as AuthenticateOptions, (err: unknown, _user: unknown, info: unknown) => {
+      // Only failures come back here: a successful start is the strategy's redirect.
+      if (err) {
+        const code = failureCodeOfError(err);
+        if (code === undefined) return next(err);
+        return sendLoginFailure(req, res, code, target);
+      }
+      return sendLoginFailure(req, res, failureCodeOfInfo(info), target);
+    }) as RequestHandler;
+    authenticate(req, res, next);
+  };
+}

@@ -1,0 +1,176 @@
+import { logger } from '../util/debug.js';
+import { RelayStoreError } from './relay-store.js';
+import type { RelayStore } from './relay-store.js';
+
+const log = logger('relay:redis');
+
+/**
+ * The subset of a node `redis` (v5) subscriber connection the store uses: what
+ * `client.duplicate()` returns.
+ */
+export interface RedisRelaySubscriber {
+  readonly isReady: boolean;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  connect(): Promise<unknown>;
+  subscribe(channel: string, listener: (message: string, channel: string) => unknown): Promise<void>;
+  destroy(): void;
+}
+
+/** The subset of a node `redis` (v5) client the store uses; a `createClient()` result fits. */
+export interface RedisRelayClient {
+  /** False while the connection is down: the store then fails at once instead of queueing. */
+  readonly isReady: boolean;
+  sendCommand(args: string[], options?: { timeout?: number }): Promise<unknown>;
+  duplicate(): RedisRelaySubscriber;
+}
+
+/** Options of {@link RedisRelayStore}. */
+export interface RedisRelayStoreOptions {
+  /** A connected node `redis` v5 client (`await createClient({ url }).connect()`). The store never closes it. */
+  client: RedisRelayClient;
+  /** Prefix of every key and of the pub/sub channel. Default `'se-relay:'`. */
+  prefix?: string;
+  /** Milliseconds a command may take before the store gives up (the relay answers 503). Default 1000. */
+  commandTimeout?: number;
+}
+
+/**
+ * A relay store in Redis, shared by every relay instance: `SET key value NX PX ttl` (first write
+ * wins, with a TTL), `GETDEL` (atomic take) and a pub/sub channel (`<prefix>ready`) that wakes
+ * long-polls in every instance the moment a result is stored.
+ *
+ * The subscriber is a second connection (`client.duplicate()`), opened on the first long-poll and
+ * closed by {@link RedisRelayStore.close}. When Redis is down, every method rejects with a
+ * {@link RelayStoreError} at once (or after `commandTimeout`), never queueing commands for later.
+ *
+ * @throws TypeError when `client` is missing or an option is malformed.
+ */
+export class RedisRelayStore implements RelayStore {
+  readonly #client: RedisRelayClient;
+  readonly #prefix: string;
+  readonly #channel: string;
+  readonly #timeout: number;
+  readonly #listeners = new Map<string, Set<() => void>>();
+  #subscriber: RedisRelaySubscriber | undefined;
+  #subscribing: Promise<void> | undefined;
+  #subscribed = false;
+  #closed = false;
+
+  constructor(options: RedisRelayStoreOptions) {
+    const client = (options as Partial<RedisRelayStoreOptions> | undefined)?.client;
+    if (!client || typeof client.sendCommand !== 'function' || typeof client.duplicate !== 'function') {
+      throw new TypeError('RedisRelayStore: options.client must be a node redis v5 client (e.g. client: await createClient({ url }).connect())');
+    }
+    const prefix = options.prefix ?? 'se-relay:';
+    if (typeof prefix !== 'string' || prefix.length > 200) {
+      throw new TypeError("RedisRelayStore: options.prefix must be a string of at most 200 characters (e.g. prefix: 'myapp:relay:')");
+    }
+    const timeout = options.commandTimeout ?? 1000;
+    if (!Number.isSafeInteger(timeout) || timeout <= 0) {
+      throw new TypeError('RedisRelayStore: options.commandTimeout must be a positive integer of milliseconds (e.g. commandTimeout: 1000)');
+    }
+    this.#client = client;
+    this.#prefix = prefix;
+    this.#channel = `${prefix}ready`;
+    this.#timeout = timeout;
+  }
+
+  /** {@inheritDoc RelayStore.setIfAbsent} */
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    const px = String(Math.max(1, Math.ceil(ttlMs)));
+    const reply = await this.#command(['SET', this.#prefix + key, value, 'NX', 'PX', px]);
+    if (reply !== 'OK') return false;
+    // Stored but unannounced would only delay waiters in other instances until they time out, and the
+    // result stays fetchable, so a failed publish is logged, not thrown.
+    await this.#command(['PUBLISH', this.#channel, key]).catch((error: unknown) => {
+      log(`publish failed: ${String(error)}`);
+    });
+    return true;
+  }
+
+  /** {@inheritDoc RelayStore.take} */
+  async take(key: string): Promise<string | undefined> {
+    const reply = await this.#command(['GETDEL', this.#prefix + key]);
+    if (reply === null || reply === undefined) return undefined;
+    if (typeof reply === 'string') return reply;
+    if (Buffer.isBuffer(reply)) return reply.toString('utf8');
+    throw new RelayStoreError('Redis answered GETDEL with an unexpected type');
+  }
+
+  /** {@inheritDoc RelayStore.subscribe} */
+  async subscribe(key: string, listener: () => void): Promise<() => void> {
+    await this.#ensureSubscriber();
+    let set = this.#listeners.get(key);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(key, set);
+    }
+    const entry = (): void => listener();
+    set.add(entry);
+    return () => {
+      const current = this.#listeners.get(key);
+      current?.delete(entry);
+      if (current?.size === 0) this.#listeners.delete(key);
+    };
+  }
+
+  /** Closes the subscriber connection the store opened (not the client it was given). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#listeners.clear();
+    const subscriber = this.#subscriber;
+    this.#subscriber = undefined;
+    this.#subscribing = undefined;
+    this.#subscribed = false;
+    subscriber?.destroy();
+  }
+
+  async #command(args: string[]): Promise<unknown> {
+    if (this.#closed) throw new RelayStoreError('The relay store is closed');
+    if (!this.#client.isReady) throw new RelayStoreError('Redis is not connected');
+    try {
+      return await this.#client.sendCommand(args, { timeout: this.#timeout });
+    } catch (error) {
+      throw new RelayStoreError(`Redis ${args[0] ?? ''} failed`, error);
+    }
+  }
+
+  async #ensureSubscriber(): Promise<void> {
+    if (this.#closed) throw new RelayStoreError('The relay store is closed');
+    if (!this.#client.isReady) throw new RelayStoreError('Redis is not connected');
+    if (this.#subscribed && this.#subscriber?.isReady === true) return;
+    this.#subscribing ??= this.#openSubscriber();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new RelayStoreError('Redis subscriber did not connect in time')), this.#timeout);
+    });
+    try {
+      await Promise.race([this.#subscribing, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+    // Subscribed once but down now: node redis reconnects and resubscribes by itself; until then fail.
+    if (this.#subscriber?.isReady !== true) throw new RelayStoreError('Redis subscriber is not connected');
+  }
+
+  async #openSubscriber(): Promise<void> {
+    const subscriber = this.#client.duplicate();
+    // Kept at once so that close() can destroy a connection still trying to connect.
+    this.#subscriber = subscriber;
+    subscriber.on('error', (error) => log(`subscriber error: ${error.message}`));
+    try {
+      await subscriber.connect();
+      await subscriber.subscribe(this.#channel, (message) => {
+        for (const listener of this.#listeners.get(message) ?? []) listener();
+      });
+      this.#subscribed = true;
+    } catch (error) {
+      subscriber.destroy();
+      if (this.#subscriber === subscriber) {
+        this.#subscriber = undefined;
+        this.#subscribing = undefined;
+      }
+      throw new RelayStoreError('Redis subscriber could not connect', error);
+    }
+  }
+}

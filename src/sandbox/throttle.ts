@@ -1,0 +1,101 @@
+/** The method families the sandbox serves; `backoff` applies to a whole family. */
+export const FAMILIES = [
+  '/users/{ids}',
+  '/users/{ids}/associated',
+  '/users/{id}/inbox',
+  '/inbox',
+  '/access-tokens/{tokens}',
+  '/access-tokens/{tokens}/invalidate',
+  '/apps/{tokens}/de-authenticate',
+  '/questions',
+  '/questions/{id}/upvote',
+  '/sites',
+] as const;
+
+/** A method family, e.g. `/users/{ids}`. */
+export type Family = (typeof FAMILIES)[number];
+
+// Stack Exchange counts the /me routes as their /users/{ids} equivalents.
+const ALIASES: Record<string, Family> = {
+  '/me': '/users/{ids}',
+  '/me/associated': '/users/{ids}/associated',
+  '/me/inbox': '/users/{id}/inbox',
+  '/users/{ids}/inbox': '/users/{id}/inbox',
+  '/questions/{ids}/upvote': '/questions/{id}/upvote',
+};
+
+/** The family a name or alias stands for (`/me` → `/users/{ids}`), or `undefined`. */
+export function normalizeFamily(name: string): Family | undefined {
+  const trimmed = name.replace(/^\/2\.3(?=\/)/, '').replace(/\/+$/, '');
+  if ((FAMILIES as readonly string[]).includes(trimmed)) return trimmed as Family;
+  return ALIASES[trimmed];
+}
+
+/** More than `max` requests from one address within any 1-second window are refused. */
+export class RateLimiter {
+  readonly #max: number;
+  readonly #windows = new Map<string, number[]>();
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  /** Counts a request at `now`; false when it is over the limit (it is then not counted). */
+  allow(address: string, now: number): boolean {
+    if (this.#max === Infinity) return true;
+    let times = this.#windows.get(address);
+    if (!times) {
+      times = [];
+      this.#windows.set(address, times);
+    }
+    let drop = 0;
+    while (drop < times.length && (times[drop] ?? 0) <= now - 1000) drop++;
+    if (drop > 0) times.splice(0, drop);
+    if (times.length >= this.#max) return false;
+    times.push(now);
+    return true;
+  }
+
+  /** Forgets every window. */
+  reset(): void {
+    this.#windows.clear();
+  }
+}
+
+interface BackoffEntry {
+  seconds: number;
+  /** When the answer carrying `backoff` went out; `null` until then. */
+  sentAt: number | null;
+}
+
+/** `backoff` per family: announced on the next answer, then enforced until it has passed. */
+export class BackoffRegistry {
+  readonly #entries = new Map<Family, BackoffEntry>();
+
+  /** The next answer of `family` will carry `backoff: seconds`. */
+  set(family: Family, seconds: number): void {
+    this.#entries.set(family, { seconds, sentAt: null });
+  }
+
+  /** True when a call of `family` at `now` comes before an announced backoff has passed. */
+  violates(family: Family, now: number): boolean {
+    const entry = this.#entries.get(family);
+    if (!entry || entry.sentAt === null) return false;
+    if (now < entry.sentAt + entry.seconds * 1000) return true;
+    this.#entries.delete(family);
+    return false;
+  }
+
+  /** The `backoff` to put on an answer of `family` about to be sent at `now`, if one is pending. */
+  announce(family: Family, now: number): number | undefined {
+    const entry = this.#entries.get(family);
+    if (!entry || entry.sentAt !== null) return undefined;
+    entry.sentAt = now;
+    return entry.seconds;
+  }
+
+  /** Forgets every backoff. */
+  reset(): void {
+    this.#entries.clear();
+  }
+}

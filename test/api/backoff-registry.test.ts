@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { BackoffRegistry } from '../../src/api/backoff-registry.js';
+import { fakeClock } from './fake-clock.js';
+
+describe('BackoffRegistry', () => {
+  it('holds calls of a family until its backoff has passed, and only that family', async () => {
+    const clock = fakeClock();
+    const registry = new BackoffRegistry({ now: clock.now, sleep: clock.sleep });
+    registry.set('/users/{ids}', 5);
+    expect(registry.remaining('/users/{ids}')).toBe(5000);
+    expect(registry.remaining('/questions')).toBe(0);
+    await registry.wait('/questions');
+    expect(clock.sleeps).toEqual([]);
+    const before = clock.now();
+    await registry.wait('/users/{ids}');
+    expect(clock.now() - before).toBe(5000);
+    expect(registry.remaining('/users/{ids}')).toBe(0);
+  });
+
+  it('keeps the longer of two backoffs and ignores nonsense', () => {
+    const clock = fakeClock();
+    const registry = new BackoffRegistry({ now: clock.now, sleep: clock.sleep });
+    registry.set('/me', 10);
+    registry.set('/me', 2);
+    expect(registry.remaining('/me')).toBe(10_000);
+    registry.set('/sites', 0);
+    registry.set('/sites', -3);
+    registry.set('/sites', Number.NaN);
+    expect(registry.remaining('/sites')).toBe(0);
+  });
+
+  it('waits again when the backoff is extended while waiting', async () => {
+    const clock = fakeClock();
+    let registry: BackoffRegistry | undefined;
+    let extended = false;
+    const sleep = async (ms: number): Promise<void> => {
+      await clock.sleep(ms);
+      if (!extended) {
+        extended = true;
+        registry?.set('/questions', 3);
+      }
+    };
+    registry = new BackoffRegistry({ now: clock.now, sleep });
+    registry.set('/questions', 1);
+    const before = clock.now();
+    await registry.wait('/questions');
+    expect(clock.now() - before).toBe(4000);
+  });
+
+  it('shrinks seconds with secondMs and validates it', () => {
+    const clock = fakeClock();
+    const registry = new BackoffRegistry({ secondMs: 10, now: clock.now, sleep: clock.sleep });
+    registry.set('/me', 3);
+    expect(registry.remaining('/me')).toBe(30);
+    expect(() => new BackoffRegistry({ secondMs: 0 })).toThrow(/options\.secondMs/);
+  });
+});

@@ -1,0 +1,472 @@
+import { inspect } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BackoffRegistry,
+  RateLimiter,
+  StackExchangeApiError,
+  StackExchangeClient,
+  StackExchangeNetworkError,
+  type AccessTokenInfo,
+  type BackoffEvent,
+  type NetworkUser,
+  type Question,
+  type StackExchangeClientOptions,
+  type User,
+} from 'passport-stackexchange-oauth2';
+import { createSandbox, type RecordedRequest, type Sandbox, type SandboxUser } from 'passport-stackexchange-oauth2/sandbox';
+import { localServer } from './local-server.js';
+
+// Retries in these tests wait 1–2 ms instead of half a second.
+const FAST_RETRY = { minDelay: 1, maxDelay: 2 };
+
+let se: Sandbox;
+let ada: SandboxUser;
+
+beforeAll(async () => {
+  se = await createSandbox({ port: 0 });
+  ada = se.users[0] as SandboxUser;
+});
+afterAll(() => se.close());
+
+function clientFor(sandbox: Sandbox, options: Partial<StackExchangeClientOptions> = {}): StackExchangeClient {
+  return new StackExchangeClient({ key: (sandbox.clients[0] ?? { key: '' }).key, apiURL: sandbox.apiURL, retry: FAST_RETRY, ...options });
+}
+
+function tokenFor(sandbox: Sandbox, user: SandboxUser, scope: string[] = []): string {
+  return sandbox.issueToken({ accountId: user.accountId, scope }).accessToken;
+}
+
+/** The API requests recorded since `from` (an index into `se.requests`). */
+function apiRequestsSince(sandbox: Sandbox, from: number): RecordedRequest[] {
+  return sandbox.requests.slice(from).filter((r) => r.path.startsWith('/2.3/'));
+}
+
+/** Fails the test if `error`, however it is logged, shows `secrets`. */
+function expectRedacted(error: unknown, secrets: string[]): void {
+  const shown = [inspect(error, { depth: 10 }), JSON.stringify(error), String(error), (error as Error).stack ?? ''].join('\n');
+  for (const secret of secrets) expect(shown, 'a secret leaked into the error').not.toContain(secret);
+}
+
+/** Ids of questions on stackoverflow that `user` does not own (so that upvoting them is allowed). */
+async function votableQuestions(sandbox: Sandbox, user: SandboxUser): Promise<number[]> {
+  const all = await clientFor(sandbox).get<Question>('/questions', { pagesize: 100 });
+  return all.items.filter((q) => q.owner?.account_id !== user.accountId).map((q) => q.question_id);
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error,
+  );
+}
+
+describe('get', () => {
+  it('sends key, site, access_token, User-Agent and Accept-Encoding, and maps the compressed wrapper', async () => {
+    const token = tokenFor(se, ada);
+    const client = clientFor(se, { accessToken: token, userAgent: 'my-app/2.0' });
+    const from = se.requests.length;
+    const me = await client.get<User>('/me');
+    expect(me.items).toEqual([ada.sites.stackoverflow]);
+    expect(me).toMatchObject({ hasMore: false, quotaMax: 10000 });
+    expect(me.raw).toMatchObject({ has_more: false, quota_max: 10000 });
+    expect(client.quota).toEqual({ max: me.quotaMax, remaining: me.quotaRemaining });
+    const [sent] = apiRequestsSince(se, from);
+    expect(sent).toMatchObject({ method: 'GET', path: '/2.3/me', query: { key: se.clients[0]?.key, site: 'stackoverflow', access_token: token }, form: null });
+    expect(sent?.headers['user-agent']).toBe('my-app/2.0 passport-stackexchange-oauth2/0.1.0');
+    expect(sent?.headers['accept-encoding']).toBe('gzip, deflate');
+  });
+
+  it('sends no site on network-wide methods, and a per-call site when given', async () => {
+    const client = clientFor(se, { accessToken: tokenFor(se, ada) });
+    const from = se.requests.length;
+    const associated = await client.get<NetworkUser>('/me/associated');
+    expect(associated.items.map((u) => u.site_name)).toEqual(ada.network.map((u) => u.site_name));
+    const math = await client.get<User>('/me', { site: 'math' });
+    expect(math.items[0]?.user_id).toBe(ada.sites.math?.user_id);
+    const [first, second] = apiRequestsSince(se, from);
+    expect(first?.query).not.toHaveProperty('site');
+    expect(second?.query.site).toBe('math');
+  });
+
+  it('answers items: [] for a user with no account on the site', async () => {
+    const noSO = se.users.find((u) => !u.sites.stackoverflow) as SandboxUser;
+    const me = await clientFor(se, { accessToken: tokenFor(se, noSO) }).get<User>('/me');
+    expect(me.items).toEqual([]);
+  });
+
+  it('encodes arrays with ; and dates as Unix seconds in the query', async () => {
+    const client = clientFor(se);
+    const from = se.requests.length;
+    const answer = await client.get<Question>('/questions', { tagged: ['node.js', 'express'], pagesize: 5, order: 'asc', sort: 'creation', todate: new Date('2030-01-01T00:00:00Z'), filter: undefined });
+    expect(answer.items.every((q) => q.tags.includes('node.js') && q.tags.includes('express'))).toBe(true);
+    expect(apiRequestsSince(se, from)[0]?.query).toEqual({ tagged: 'node.js;express', pagesize: '5', order: 'asc', sort: 'creation', todate: '1893456000', site: 'stackoverflow', key: se.clients[0]?.key });
+  });
+
+  it('splits 250 ids into exactly 3 requests of at most 100 and merges the answers', async () => {
+    const ids = Array.from({ length: 250 }, (_, i) => 1000 + i);
+    const from = se.requests.length;
+    const users = await clientFor(se).get<User>('/users/{ids}', { ids });
+    const sent = apiRequestsSince(se, from);
+    expect(sent).toHaveLength(3);
+    expect(sent.map((r) => r.path.split('/')[3]?.split(';').length).sort()).toEqual([100, 100, 50]);
+    expect(new Set(sent.flatMap((r) => r.path.split('/')[3]?.split(';') ?? [])).size).toBe(250);
+    const known = se.users.flatMap((u) => (u.sites.stackoverflow ? [u.sites.stackoverflow.user_id] : []));
+    expect(users.items.map((u) => u.user_id).sort()).toEqual(known.sort());
+    expect(users.hasMore).toBe(false);
+  });
+
+  it('refuses key or access_token in params and missing placeholders', async () => {
+    const client = clientFor(se);
+    await expect(client.get('/me', { access_token: 'x' })).rejects.toThrow(/params\.access_token is set by the client/);
+    await expect(client.get('/me', { key: 'x' })).rejects.toThrow(TypeError);
+    await expect(client.get('/users/{ids}')).rejects.toThrow(/params\.ids is required/);
+    await expect(client.get('https://evil.example/me')).rejects.toThrow(TypeError);
+  });
+});
+
+describe('paginate', () => {
+  it('follows has_more until it is false', async () => {
+    const from = se.requests.length;
+    const items: Question[] = [];
+    for await (const q of clientFor(se).paginate<Question>('/questions', { pagesize: 20 })) items.push(q);
+    const sent = apiRequestsSince(se, from);
+    expect(sent.map((r) => r.query.page)).toEqual(['1', '2', '3']);
+    expect(items).toHaveLength(45);
+    expect(new Set(items.map((q) => q.question_id)).size).toBe(45);
+  });
+
+  it('stops at maxPages, and when the loop breaks', async () => {
+    const client = clientFor(se);
+    let from = se.requests.length;
+    const items: Question[] = [];
+    for await (const q of client.paginate<Question>('/questions', { pagesize: 10, maxPages: 2 })) items.push(q);
+    expect(items).toHaveLength(20);
+    expect(apiRequestsSince(se, from).map((r) => r.query.page)).toEqual(['1', '2']);
+    expect(apiRequestsSince(se, from).every((r) => r.query.maxPages === undefined)).toBe(true);
+
+    from = se.requests.length;
+    for await (const q of client.paginate<Question>('/questions', { pagesize: 10, page: 3 })) {
+      expect(q.question_id).toBeTypeOf('number');
+      break;
+    }
+    expect(apiRequestsSince(se, from).map((r) => r.query.page)).toEqual(['3']);
+  });
+
+  it('validates maxPages and page', async () => {
+    const pages = clientFor(se).paginate('/questions', { maxPages: 0 });
+    await expect(pages.next()).rejects.toThrow(/params\.maxPages/);
+    await expect(clientFor(se).paginate('/questions', { page: 0 }).next()).rejects.toThrow(/params\.page/);
+  });
+});
+
+describe('post', () => {
+  it('sends a form-encoded body with key, access_token and site, nothing in the query', async () => {
+    const token = tokenFor(se, ada, ['write_access']);
+    const client = clientFor(se, { accessToken: token });
+    const from = se.requests.length;
+    const answer = await client.post<Question & { upvoted: boolean }>('/questions/{id}/upvote', { id: 500_003, preview: true });
+    expect(answer.items[0]).toMatchObject({ question_id: 500_003, upvoted: true });
+    const [sent] = apiRequestsSince(se, from);
+    expect(sent?.method).toBe('POST');
+    expect(sent?.path).toBe('/2.3/questions/500003/upvote');
+    expect(sent?.query).toEqual({});
+    expect(sent?.form).toEqual({ preview: 'true', site: 'stackoverflow', key: se.clients[0]?.key, access_token: token });
+    expect(sent?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(se.upvotes).toHaveLength(0);
+  });
+
+  it('is never retried, even on temporarily_unavailable', async () => {
+    const client = clientFor(se, { accessToken: tokenFor(se, ada, ['write_access']) });
+    se.fault('api', 'unavailable', { times: 1 });
+    const from = se.requests.length;
+    const error = await rejection(client.post('/questions/{id}/upvote', { id: 500_003, preview: true }));
+    expect(error).toMatchObject({ errorId: 503 });
+    expect(apiRequestsSince(se, from)).toHaveLength(1);
+  });
+
+  it('refuses to split a write vector', async () => {
+    const ids = Array.from({ length: 101 }, (_, i) => i + 1);
+    await expect(clientFor(se).post('/questions/{id}/upvote', { id: ids })).rejects.toThrow(/at most 100/);
+  });
+});
+
+describe('retries', () => {
+  it('retries a GET on temporarily_unavailable and succeeds: 3 requests', async () => {
+    const client = clientFor(se);
+    se.fault('api', 'unavailable', { times: 2 });
+    const from = se.requests.length;
+    const answer = await client.get('/sites');
+    expect(answer.items.length).toBeGreaterThan(0);
+    expect(apiRequestsSince(se, from)).toHaveLength(3);
+  });
+
+  it('gives up after 3 retries on internal_error', async () => {
+    se.fault('api', 'internal', { times: 5 });
+    const from = se.requests.length;
+    await expect(clientFor(se).get('/sites')).rejects.toMatchObject({ errorId: 500, errorName: 'internal_error' });
+    expect(apiRequestsSince(se, from)).toHaveLength(4);
+    se.fault('api', null);
+  });
+
+  it('does not retry throttle_violation, nor anything with retry: false', async () => {
+    se.fault('api', 'throttle', { times: 1 });
+    let from = se.requests.length;
+    await expect(clientFor(se).get('/sites')).rejects.toMatchObject({ errorId: 502, status: 429 });
+    expect(apiRequestsSince(se, from)).toHaveLength(1);
+    se.fault('api', 'unavailable', { times: 1 });
+    from = se.requests.length;
+    await expect(clientFor(se, { retry: false }).get('/sites')).rejects.toMatchObject({ errorId: 503 });
+    expect(apiRequestsSince(se, from)).toHaveLength(1);
+  });
+});
+
+describe('errors', () => {
+  const withoutKey = (async (input: string | URL | Request, init?: RequestInit) => {
+    const url = new URL(String(input));
+    url.searchParams.delete('key');
+    return fetch(url, init);
+  }) as typeof fetch;
+
+  // One call per error id the API documents, each provoked the way Stack Exchange would answer it.
+  const cases: Array<[number, string, number, () => Promise<unknown>]> = [
+    [400, 'bad_parameter', 502, () => clientFor(se).get('/questions', { site: 'no-such-site' })],
+    [401, 'access_token_required', 401, () => clientFor(se).get('/me')],
+    [402, 'invalid_access_token', 401, async () => {
+      const token = tokenFor(se, ada);
+      se.expireToken(token);
+      return clientFor(se, { accessToken: token }).get('/me');
+    }],
+    [403, 'access_denied', 403, () => clientFor(se, { accessToken: tokenFor(se, ada) }).get('/me/inbox')],
+    [404, 'no_method', 502, () => clientFor(se).get('/users/{ids}', { ids: ['not-a-number'] })],
+    [405, 'key_required', 502, () => clientFor(se, { accessToken: tokenFor(se, ada), fetch: withoutKey }).get('/me')],
+    [406, 'access_token_compromised', 401, () => {
+      se.fault('api', 'compromised', { times: 1 });
+      return clientFor(se, { accessToken: tokenFor(se, ada) }).get('/me');
+    }],
+    [407, 'write_failed', 502, async () => {
+      const voter = se.users[1] as SandboxUser;
+      const [a, b] = await votableQuestions(se, voter);
+      const client = clientFor(se, { accessToken: tokenFor(se, voter, ['write_access']) });
+      await client.post('/questions/{id}/upvote', { id: a ?? 0 });
+      return client.post('/questions/{id}/upvote', { id: b ?? 0 });
+    }],
+    [500, 'internal_error', 502, () => {
+      se.fault('api', 'internal', { times: 1 });
+      return clientFor(se, { retry: false }).get('/sites');
+    }],
+    [502, 'throttle_violation', 429, () => {
+      se.fault('api', 'throttle', { times: 1 });
+      return clientFor(se).get('/sites');
+    }],
+    [503, 'temporarily_unavailable', 503, () => {
+      se.fault('api', 'unavailable', { times: 1 });
+      return clientFor(se, { retry: false }).get('/sites');
+    }],
+  ];
+
+  it.each(cases)('maps error_id %i (%s) to status %i, redacted', async (errorId, errorName, status, call) => {
+    const error = await rejection(call());
+    expect(error).toBeInstanceOf(StackExchangeApiError);
+    expect(error).toMatchObject({ errorId, errorName, status, statusCode: status, httpStatus: 400, code: 'API_ERROR' });
+    expect((error as StackExchangeApiError).message).toMatch(new RegExp(`\\(${errorName}, error_id ${errorId}\\)$`));
+    const tokens = se.requests.flatMap((r) => [r.query.access_token, r.form?.access_token]).filter((t): t is string => typeof t === 'string');
+    expectRedacted(error, [...tokens, se.clients[0]?.key ?? '']);
+  });
+
+  it('maps duplicate_request (409) for a repeated request_id', async () => {
+    const sandbox = await createSandbox({ port: 0, writeInterval: 0 });
+    try {
+      const voter = sandbox.users[1] as SandboxUser;
+      const [id = 0] = await votableQuestions(sandbox, voter);
+      const token = tokenFor(sandbox, voter, ['write_access']);
+      const client = clientFor(sandbox, { accessToken: token });
+      await client.post('/questions/{id}/upvote', { id, request_id: 'r-1' });
+      const error = await rejection(client.post('/questions/{id}/upvote', { id, request_id: 'r-1' }));
+      expect(error).toMatchObject({ errorId: 409, errorName: 'duplicate_request', status: 502, method: '/questions/{id}/upvote' });
+      expectRedacted(error, [token, sandbox.clients[0]?.key ?? '']);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('names the method, redacting a token written into the path', async () => {
+    const token = tokenFor(se, ada);
+    se.fault('api', 'throttle', { times: 1 });
+    const error = await rejection(clientFor(se).get(`/access-tokens/${token}`));
+    expect(error).toMatchObject({ method: '/access-tokens/[REDACTED]' });
+    expectRedacted(error, [token]);
+  });
+
+  it('calls onTokenRejected for 402 and 406 with the error, not for other errors', async () => {
+    const rejected: StackExchangeApiError[] = [];
+    const onTokenRejected = async (error: StackExchangeApiError): Promise<void> => {
+      await Promise.resolve();
+      rejected.push(error);
+    };
+    const expired = tokenFor(se, ada);
+    se.expireToken(expired);
+    const e402 = await rejection(clientFor(se, { accessToken: expired, onTokenRejected }).get('/me'));
+    expect(rejected).toEqual([e402]);
+    await expect(clientFor(se, { accessToken: tokenFor(se, ada), onTokenRejected }).get('/me/inbox')).rejects.toMatchObject({ errorId: 403 });
+    se.fault('api', 'compromised', { times: 1 });
+    const e406 = await rejection(clientFor(se, { accessToken: tokenFor(se, ada), onTokenRejected: (e) => { rejected.push(e); throw new Error('hook bug'); } }).get('/me'));
+    expect(e406).toMatchObject({ errorId: 406 });
+    expect(rejected).toEqual([e402, e406]);
+  });
+
+  it('times out on an API that never answers, retrying reads, redacting key and token', async () => {
+    const hang = await localServer(() => undefined);
+    try {
+      const client = new StackExchangeClient({ key: 'K3Y-never-shown', accessToken: 'T0K-never-shown', apiURL: `${hang.url}/2.3`, timeout: 100, retry: { retries: 1, ...FAST_RETRY } });
+      const error = await rejection(client.get('/me'));
+      expect(error).toBeInstanceOf(StackExchangeNetworkError);
+      expect(error).toMatchObject({ code: 'NETWORK_TIMEOUT', method: '/me', status: 503, message: 'GET /me: no answer within 100 ms' });
+      expect(hang.seen.map((r) => new URL(r.url, hang.url).pathname)).toEqual(['/2.3/me', '/2.3/me']);
+      expect(hang.seen[0]?.url).toContain('access_token=T0K-never-shown');
+      expectRedacted(error, ['K3Y-never-shown', 'T0K-never-shown']);
+
+      const write = await rejection(client.post('/questions/{id}/upvote', { id: 1 }));
+      expect(write).toMatchObject({ code: 'NETWORK_TIMEOUT' });
+      expect(hang.seen).toHaveLength(3);
+    } finally {
+      await hang.close();
+    }
+  });
+
+  it('fails cleanly when the API cannot be reached, redacting key and token', async () => {
+    const gone = await localServer(() => undefined);
+    await gone.close();
+    const client = new StackExchangeClient({ key: 'K3Y-never-shown', accessToken: 'T0K-never-shown', apiURL: `${gone.url}/2.3`, retry: false });
+    const error = await rejection(client.get('/me'));
+    expect(error).toMatchObject({ code: 'NETWORK_FAILED', method: '/me' });
+    expect((error as Error).cause).toBeInstanceOf(Error);
+    expectRedacted(error, ['K3Y-never-shown', 'T0K-never-shown']);
+  });
+});
+
+describe('tokens', () => {
+  it('inspects the client’s own token without sending it as access_token', async () => {
+    const token = tokenFor(se, ada, ['read_inbox']);
+    const client = clientFor(se, { accessToken: token });
+    const from = se.requests.length;
+    const info = await client.inspectToken();
+    expect(info).toMatchObject<Partial<AccessTokenInfo>>({ access_token: token, account_id: ada.accountId, scope: ['read_inbox'] });
+    const [sent] = apiRequestsSince(se, from);
+    expect(sent?.path).toBe(`/2.3/access-tokens/${token}`);
+    expect(sent?.query).toEqual({ key: se.clients[0]?.key });
+  });
+
+  it('inspects another token, and answers undefined for an unknown one', async () => {
+    const other = tokenFor(se, se.users[1] as SandboxUser);
+    const client = clientFor(se);
+    expect(await client.inspectToken(other)).toMatchObject({ access_token: other, account_id: se.users[1]?.accountId });
+    expect(await client.inspectToken('no-such-token')).toBeUndefined();
+    await expect(client.inspectToken()).rejects.toThrow(/inspectToken\(\) needs a token/);
+  });
+
+  it('invalidates the token, after which the API rejects it', async () => {
+    const token = tokenFor(se, ada);
+    const rejected: number[] = [];
+    const client = clientFor(se, { accessToken: token, onTokenRejected: (e) => void rejected.push(e.errorId) });
+    const from = se.requests.length;
+    await client.invalidateToken();
+    const [sent] = apiRequestsSince(se, from);
+    expect(sent?.path).toBe(`/2.3/access-tokens/${token}/invalidate`);
+    expect(sent?.query).toEqual({ key: se.clients[0]?.key });
+    await expect(client.get('/me')).rejects.toMatchObject({ errorId: 402, status: 401 });
+    expect(rejected).toEqual([402]);
+    expect(await client.inspectToken()).toBeUndefined();
+  });
+});
+
+describe('backoff', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await createSandbox({ port: 0 });
+  });
+  afterAll(() => sandbox.close());
+
+  it('holds later calls of the family (/me ≡ /users/{ids}) until the backoff passed, in every client; others go on', async () => {
+    const events: BackoffEvent[] = [];
+    const token = tokenFor(sandbox, ada);
+    sandbox.setBackoff('/users/{ids}', 1);
+    const first = await clientFor(sandbox, { accessToken: token, onBackoff: (e) => events.push(e) }).get<User>('/me');
+    expect(first.backoff).toBe(1);
+    expect(events).toEqual([{ method: '/users/{ids}', seconds: 1 }]);
+
+    // A fresh client (as the router makes per request) shares the process-wide registry.
+    const later = clientFor(sandbox).get<User>('/users/{ids}', { ids: [1001] });
+    const other = await clientFor(sandbox).get('/sites');
+    expect(other.items.length).toBeGreaterThan(0);
+    expect((await later).items[0]?.user_id).toBe(1001);
+
+    const sent = apiRequestsSince(sandbox, 0).map((r) => ({ path: r.path, time: r.time }));
+    expect(sent.map((r) => r.path)).toEqual(['/2.3/me', '/2.3/sites', '/2.3/users/1001']);
+    expect((sent[2]?.time ?? 0) - (sent[0]?.time ?? 0)).toBeGreaterThanOrEqual(1000);
+    expect(sandbox.throttleViolations).toEqual([]);
+  });
+
+  it('is what keeps the sandbox quiet: a client with its own empty registry is caught', async () => {
+    sandbox.reset();
+    sandbox.setBackoff('/users/{ids}', 5);
+    await clientFor(sandbox, { backoffRegistry: new BackoffRegistry() }).get('/users/{ids}', { ids: [1001] });
+    const error = await rejection(clientFor(sandbox, { backoffRegistry: new BackoffRegistry(), retry: false }).get('/users/{ids}', { ids: [1002] }));
+    expect(error).toMatchObject({ errorId: 502, errorName: 'throttle_violation' });
+    expect(sandbox.throttleViolations).toMatchObject([{ method: '/users/{ids}', reason: 'backoff' }]);
+  });
+
+  it('remembers a backoff carried by an error (write_failed) and waits before the next write', async () => {
+    const events: BackoffEvent[] = [];
+    const registry = new BackoffRegistry({ secondMs: 100 });
+    const voter = sandbox.users[1] as SandboxUser;
+    const [a = 0, b = 0] = await votableQuestions(sandbox, voter);
+    const client = clientFor(sandbox, { accessToken: tokenFor(sandbox, voter, ['write_access']), backoffRegistry: registry, onBackoff: (e) => events.push(e) });
+    await client.post('/questions/{id}/upvote', { id: a });
+    const error = await rejection(client.post('/questions/{id}/upvote', { id: b }));
+    expect(error).toMatchObject({ errorId: 407 });
+    expect((error as StackExchangeApiError).backoff).toBeGreaterThan(0);
+    expect(events).toEqual([{ method: '/questions/{id}/upvote', seconds: (error as StackExchangeApiError).backoff }]);
+    expect(registry.remaining('/questions/{id}/upvote')).toBeGreaterThan(0);
+  });
+});
+
+describe('rate limit', () => {
+  it('holds 30 requests per second under a burst of 200 calls (the process-wide default)', { timeout: 20_000 }, async () => {
+    const sandbox = await createSandbox({ port: 0 });
+    try {
+      const clients = Array.from({ length: 200 }, () => clientFor(sandbox));
+      const answers = await Promise.all(clients.map((c) => c.get('/sites')));
+      expect(answers).toHaveLength(200);
+      expect(apiRequestsSince(sandbox, 0)).toHaveLength(200);
+      expect(sandbox.throttleViolations).toEqual([]);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('is what keeps the sandbox quiet: a burst through a looser limiter is caught', async () => {
+    const sandbox = await createSandbox({ port: 0, maxRequestsPerSecond: 10 });
+    try {
+      const loose = new RateLimiter({ maxRequests: 1000 });
+      const results = await Promise.allSettled(Array.from({ length: 15 }, () => clientFor(sandbox, { rateLimiter: loose, retry: false }).get('/sites')));
+      expect(results.filter((r) => r.status === 'rejected').length).toBeGreaterThan(0);
+      expect(sandbox.throttleViolations.some((v) => v.reason === 'rate')).toBe(true);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('honours a lower limit given as a RateLimiter', async () => {
+    const sandbox = await createSandbox({ port: 0, maxRequestsPerSecond: 5 });
+    try {
+      const limiter = new RateLimiter({ maxRequests: 5 });
+      const answers = await Promise.all(Array.from({ length: 12 }, () => clientFor(sandbox, { rateLimiter: limiter }).get('/sites')));
+      expect(answers).toHaveLength(12);
+      expect(sandbox.throttleViolations).toEqual([]);
+    } finally {
+      await sandbox.close();
+    }
+  });
+});

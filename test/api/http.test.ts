@@ -1,0 +1,102 @@
+import { inspect } from 'node:util';
+import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendRequest, type HttpRequest } from '../../src/api/http.js';
+import { StackExchangeNetworkError } from '../../src/errors/network-error.js';
+import { localServer, type LocalServer } from './local-server.js';
+
+const wrapper = Buffer.from(JSON.stringify({ items: [{ n: 1 }], has_more: false, quota_max: 10000, quota_remaining: 9999 }));
+let server: LocalServer;
+
+beforeAll(async () => {
+  server = await localServer((req, res) => {
+    const route = new URL(req.url ?? '/', 'http://x').pathname;
+    switch (route) {
+      case '/gzip':
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync(wrapper));
+        return;
+      case '/deflate':
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'deflate' }).end(deflateSync(wrapper));
+        return;
+      case '/raw-deflate':
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'deflate' }).end(deflateRawSync(wrapper));
+        return;
+      case '/hang':
+        return;
+      case '/slow-body':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"items":');
+        return;
+      case '/html':
+        res.writeHead(502, { 'content-type': 'text/html' }).end('<html>Bad gateway</html>');
+        return;
+      case '/redirect':
+        res.writeHead(302, { location: 'http://evil.example/collect' }).end();
+        return;
+      default:
+        res.writeHead(404).end();
+    }
+  });
+});
+afterAll(() => server.close());
+
+const request = (path: string, extra: Partial<HttpRequest> = {}): HttpRequest => ({
+  url: `${server.url}${path}?key=K3Y-secret&access_token=T0K-secret`,
+  method: 'GET',
+  headers: { 'accept-encoding': 'gzip, deflate' },
+  timeout: 2000,
+  fetch: globalThis.fetch,
+  apiMethod: '/me',
+  ...extra,
+});
+
+function expectNoSecrets(error: unknown): void {
+  const shown = `${inspect(error, { depth: 10 })}${JSON.stringify(error)}${String(error)}`;
+  expect(shown).not.toContain('T0K-secret');
+  expect(shown).not.toContain('K3Y-secret');
+}
+
+describe('sendRequest', () => {
+  it.each(['/gzip', '/deflate', '/raw-deflate'])('decodes %s answers', async (path) => {
+    const answer = await sendRequest(request(path));
+    expect(answer).toEqual({ status: 200, body: JSON.parse(wrapper.toString()) });
+    expect(server.seen.at(-1)?.headers['accept-encoding']).toBe('gzip, deflate');
+  });
+
+  it('times out on a server that never answers', async () => {
+    const error = await sendRequest(request('/hang', { timeout: 150 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StackExchangeNetworkError);
+    expect(error).toMatchObject({ code: 'NETWORK_TIMEOUT', method: '/me', status: 503, message: 'GET /me: no answer within 150 ms' });
+    expect((error as Error).cause).toMatchObject({ name: 'TimeoutError' });
+    expectNoSecrets(error);
+  });
+
+  it('times out on a body that never ends', async () => {
+    const error = await sendRequest(request('/slow-body', { timeout: 150 })).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'NETWORK_TIMEOUT' });
+    expectNoSecrets(error);
+  });
+
+  it('fails cleanly on HTML, redirects and refused connections, leaking nothing', async () => {
+    const html = await sendRequest(request('/html')).catch((e: unknown) => e);
+    expect(html).toMatchObject({ code: 'NETWORK_FAILED', message: 'GET /me: the answer is not JSON (HTTP 502, text/html)' });
+    const redirect = await sendRequest(request('/redirect')).catch((e: unknown) => e);
+    expect(redirect).toMatchObject({ code: 'NETWORK_FAILED', message: 'GET /me: unexpected redirect (HTTP 302)' });
+    const closed = await localServer(() => undefined);
+    const url = closed.url;
+    await closed.close();
+    const refused = await sendRequest({ ...request('/gzip'), url: `${url}/me?key=K3Y-secret&access_token=T0K-secret` }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'NETWORK_FAILED', message: expect.stringMatching(/^GET \/me: the request failed \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)$/) });
+    for (const error of [html, redirect, refused]) expectNoSecrets(error);
+  });
+
+  it('sanitises causes from an injected fetch that puts the URL in its error', async () => {
+    const leakyFetch = (async (input: string | URL | Request) => {
+      throw Object.assign(new TypeError(`fetch failed: ${String(input)}`), { url: String(input), cause: new Error(`socket for ${String(input)}`) });
+    }) as typeof fetch;
+    const error = await sendRequest(request('/gzip', { fetch: leakyFetch })).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'NETWORK_FAILED' });
+    expect(inspect(error, { depth: 10 })).toContain('access_token=[REDACTED]');
+    expectNoSecrets(error);
+  });
+});

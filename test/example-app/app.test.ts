@@ -1,0 +1,261 @@
+import request from 'supertest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startExample, type RunningExample } from './support/example-server.js';
+
+let ex: RunningExample;
+
+beforeAll(async () => {
+  ex = await startExample();
+});
+
+afterAll(async () => {
+  await ex.close();
+});
+
+beforeEach(() => {
+  ex.se.reset();
+});
+
+type Agent = ReturnType<typeof request.agent>;
+
+/** Logs an agent in through the real routes: start, the sandbox's consent step, callback. */
+async function logIn(agent: Agent, options: { query?: string; accountId?: number } = {}): Promise<string> {
+  const start = await agent.get(`/auth/start${options.query ?? ''}`).expect(302);
+  const back = await ex.se.authorize(start.headers['location'] as string, options.accountId === undefined ? {} : { accountId: options.accountId });
+  const callback = await agent.get(`${back.pathname}${back.search}`).expect(303);
+  return callback.headers['location'] as string;
+}
+
+/** Every access token the sandbox saw the app use. */
+function tokensUsed(): string[] {
+  return ex.se.requests.flatMap((r) => (typeof r.query['access_token'] === 'string' ? [r.query['access_token']] : []));
+}
+
+const user = () => {
+  const u = ex.se.users[0];
+  if (u === undefined) throw new Error('no sample user');
+  return u;
+};
+
+describe('pages without a login', () => {
+  it('home offers the redirect login with scope choices and the popup login, under a strict CSP', async () => {
+    const res = await request(ex.server).get('/').expect(200).expect('Content-Type', /text\/html/);
+    expect(res.text).toContain('Log in with Stack Exchange');
+    expect(res.text).toContain('<form method="get" action="/login" id="login-form">');
+    expect(res.text).toContain('name="scope" value="read_inbox"');
+    expect(res.text).toContain('name="scope" value="no_expiry"');
+    expect(res.text).toContain('<script src="/auth/client.js" defer></script>');
+    expect(res.text).toContain('<script src="/static/home.js" defer></script>');
+    expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    const csp = res.headers['content-security-policy'] as string;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain(`form-action 'self' ${ex.se.url}`);
+    expect(csp).not.toContain('upgrade-insecure-requests');
+    expect(res.headers['cross-origin-opener-policy']).toBe('same-origin-allow-popups');
+    expect(res.headers['referrer-policy']).toBe('same-origin');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    // Nothing was stored for an anonymous visit.
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('shows the "Sandbox mode" banner on every page, including 404 and failure pages', async () => {
+    for (const path of ['/', '/login-failed?error=access_denied', '/no/such/page']) {
+      const res = await request(ex.server).get(path);
+      expect(res.text, path).toContain('<strong>Sandbox mode</strong>');
+    }
+  });
+
+  it('answers unknown paths with the 404 page', async () => {
+    const res = await request(ex.server).get('/no/such/page').expect(404).expect('Content-Type', /text\/html/);
+    expect(res.text).toContain('Page not found');
+  });
+
+  it('serves the stylesheet and the page script', async () => {
+    await request(ex.server).get('/static/style.css').expect(200).expect('Content-Type', /text\/css/);
+    const script = await request(ex.server).get('/static/home.js').expect(200).expect('Content-Type', /javascript/);
+    expect(script.text).toContain('StackExchangeLogin.authenticate');
+  });
+
+  it('sends a login that needs an account to the start route, remembering the page', async () => {
+    for (const path of ['/profile', '/inbox']) {
+      const res = await request(ex.server).get(path).set('Accept', 'text/html').expect(302);
+      const location = new URL(res.headers['location'] as string, ex.url);
+      expect(location.pathname).toBe('/auth/start');
+      expect(location.searchParams.get('returnTo')).toBe(path);
+    }
+    const api = await request(ex.server).get('/profile').set('Accept', 'application/json').expect(401);
+    expect(api.body).toMatchObject({ error: 'login_required' });
+  });
+});
+
+describe('the login failure page', () => {
+  const headings: Record<string, string> = {
+    access_denied: 'You declined access',
+    invalid_state: 'That login link has expired',
+    token_error: 'Stack Exchange could not complete the login',
+    bad_request: 'The login answer was not valid',
+    login_required: 'Please log in',
+  };
+
+  it.each(Object.entries(headings))('has its own text for %s', async (code, heading) => {
+    const res = await request(ex.server).get(`/login-failed?error=${code}`);
+    expect(res.status).toBe(code === 'bad_request' ? 400 : 401);
+    expect(res.text).toContain(`<h1 id="failure-heading">${heading}</h1>`);
+  });
+
+  it('shows the generic text for unknown, missing, repeated or inherited codes and never echoes them', async () => {
+    for (const query of ['?error=%3Cscript%3Ealert(1)%3C%2Fscript%3E', '', '?error=a&error=b', '?error=constructor', '?error[x]=1']) {
+      const res = await request(ex.server).get(`/login-failed${query}`).expect(401);
+      expect(res.text, query).toContain('<h1 id="failure-heading">The login did not work</h1>');
+      expect(res.text).not.toContain('alert(1)');
+      expect(res.text).not.toContain('constructor');
+    }
+  });
+
+  it('is where a declined login ends, with "You declined access"', async () => {
+    const agent = request.agent(ex.server);
+    const start = await agent.get('/auth/start').expect(302);
+    const back = await ex.se.authorize(start.headers['location'] as string, { approve: false });
+    const callback = await agent.get(`${back.pathname}${back.search}`).expect(303);
+    expect(callback.headers['location']).toBe('/login-failed?error=access_denied');
+    const page = await agent.get(callback.headers['location'] as string).expect(401);
+    expect(page.text).toContain('You declined access');
+    expect(ex.se.requests.filter((r) => r.path === '/oauth/access_token/json')).toHaveLength(0);
+  });
+});
+
+describe('the login form target /login', () => {
+  it('keeps only the allowed scopes, joins them, and starts the login', async () => {
+    const res = await request(ex.server).get('/login?scope=read_inbox&scope=write_access&scope=no_expiry&returnTo=/inbox').expect(303);
+    const location = new URL(res.headers['location'] as string, ex.url);
+    expect(location.pathname).toBe('/auth/start');
+    expect(location.searchParams.get('scope')).toBe('read_inbox,no_expiry');
+    expect(location.searchParams.get('returnTo')).toBe('/inbox');
+  });
+
+  it('asks for no scope when none is ticked, and returns to the profile by default', async () => {
+    const res = await request(ex.server).get('/login').expect(303);
+    expect(res.headers['location']).toBe('/auth/start?returnTo=%2Fprofile');
+  });
+
+  it('leads to Stack Exchange with the chosen scopes and PKCE', async () => {
+    const agent = request.agent(ex.server);
+    const res = await agent.get('/login?scope=read_inbox').redirects(1).expect(302);
+    const authorize = new URL(res.headers['location'] as string);
+    expect(`${authorize.origin}${authorize.pathname}`).toBe(ex.se.authorizationURL);
+    expect(authorize.searchParams.get('scope')?.split(/[ ,]/)).toEqual(['read_inbox']);
+    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorize.searchParams.get('redirect_uri')).toBe(`${ex.url}/auth/callback`);
+  });
+});
+
+describe('logged in', () => {
+  it('shows the profile with the network accounts from /me/associated and the token expiry', async () => {
+    const agent = request.agent(ex.server);
+    expect(await logIn(agent)).toBe('/profile');
+    const res = await agent.get('/profile').expect(200);
+    const u = user();
+    const so = u.sites['stackoverflow'];
+    expect(res.text).toContain(`<h1 id="display-name">${u.displayName}</h1>`);
+    expect(res.text).toContain(`<strong id="reputation">${so?.reputation.toLocaleString('en-US')}</strong>`);
+    expect(res.text).toContain('Stack Overflow');
+    expect(u.network.length).toBeGreaterThan(1);
+    for (const account of u.network) expect(res.text).toContain(account.site_url);
+    expect(res.text).toMatch(/<span id="token-expiry"><time datetime="[^"]+">[^<]+ UTC<\/time> \(in about 24 hours\)<\/span>/);
+    expect(res.text).toContain('<strong>Sandbox mode</strong>');
+    expect(res.headers['cache-control']).toBe('no-store');
+    // The avatar is drawn inline: sandbox pages never load images from the internet.
+    expect(res.text).not.toContain('gravatar');
+    const associated = ex.se.requests.filter((r) => r.path === '/2.3/me/associated');
+    expect(associated.length).toBeGreaterThanOrEqual(1);
+    const token = tokensUsed()[0];
+    expect(token).toBeDefined();
+    expect(res.text).not.toContain(token);
+  });
+
+  it('uses an httpOnly, SameSite=Lax session cookie, not Secure over plain http', async () => {
+    const agent = request.agent(ex.server);
+    const start = await agent.get('/auth/start').expect(302);
+    const cookie = (start.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('example.sid='));
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; SameSite=Lax/);
+    expect(cookie).not.toMatch(/; Secure/);
+  });
+
+  it('without read_inbox, the inbox explains and offers to log in again with it', async () => {
+    const agent = request.agent(ex.server);
+    await logIn(agent);
+    const res = await agent.get('/inbox').expect(200);
+    expect(res.text).toContain('id="inbox-missing-scope"');
+    expect(res.text).toContain('href="/auth/start?returnTo=%2Finbox&amp;scope=read_inbox"');
+    // The API's own refusal (error 403 access_denied) is what the page relies on.
+    expect(ex.se.requests.filter((r) => r.path === '/2.3/me/inbox')).toHaveLength(1);
+  });
+
+  it('with read_inbox, the inbox lists the unread items with links', async () => {
+    const agent = request.agent(ex.server);
+    expect(await logIn(agent, { query: '?returnTo=/inbox&scope=read_inbox' })).toBe('/inbox');
+    const res = await agent.get('/inbox').expect(200);
+    const unread = user().inbox.filter((i) => i.is_unread);
+    expect(unread.length).toBeGreaterThan(0);
+    expect(res.text).toContain(`<h2>Unread <small>(${unread.length})</small></h2>`);
+    for (const item of unread) expect(res.text).toContain(`href="${new URL(item.link).href}"`);
+    expect(ex.se.requests.filter((r) => r.path === '/2.3/me/inbox')).toHaveLength(1);
+    const profile = await agent.get('/profile').expect(200);
+    expect(profile.text).toContain('<dd id="scopes">read_inbox</dd>');
+  });
+
+  it('a token revoked at Stack Exchange makes the next page a login prompt, with no details leaked', async () => {
+    const agent = request.agent(ex.server);
+    await logIn(agent);
+    await agent.get('/profile').expect(200);
+    const token = tokensUsed()[0] as string;
+    ex.se.expireToken(token);
+    const res = await agent.get('/profile').expect(401);
+    expect(res.text).toContain('Please log in');
+    expect(res.text).toContain('href="/auth/start?returnTo=%2Fprofile"');
+    expect(res.text).not.toMatch(/invalid_access_token|StackExchangeApiError|at .*\.ts/);
+    expect(res.text).not.toContain(token);
+    // The router dropped the token: the next visit is a fresh login.
+    await agent.get('/profile').set('Accept', 'text/html').expect(302);
+  });
+
+  it('logs out only by POST from the app itself, revoking the token', async () => {
+    const agent = request.agent(ex.server);
+    await logIn(agent);
+    await agent.get('/profile').expect(200);
+    const token = tokensUsed()[0] as string;
+
+    await agent.get('/auth/logout').expect(405).expect('Allow', 'POST');
+    await agent.post('/auth/logout').set('Origin', 'http://evil.example').expect(403);
+    await agent.get('/profile').expect(200);
+
+    const out = await agent.post('/auth/logout').set('Origin', ex.url).expect(303);
+    expect(out.headers['location']).toBe('/');
+    expect(ex.se.requests.some((r) => r.path === `/2.3/access-tokens/${token}/invalidate`)).toBe(true);
+    await agent.get('/profile').set('Accept', 'text/html').expect(302);
+    const home = await agent.get('/').expect(200);
+    expect(home.text).toContain('id="login-form"');
+  });
+});
+
+describe('behind a proxy', () => {
+  it('marks the cookie Secure when a trusted proxy says the request came over HTTPS', async () => {
+    const proxied = await startExample({ app: { trustProxy: 'loopback' } });
+    try {
+      const res = await request(proxied.server).get('/auth/start').set('X-Forwarded-Proto', 'https').expect(302);
+      const cookie = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('example.sid='));
+      expect(cookie).toMatch(/; Secure/);
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  it('ignores X-Forwarded-Proto when no proxy is trusted', async () => {
+    const res = await request(ex.server).get('/auth/start').set('X-Forwarded-Proto', 'https').expect(302);
+    const cookie = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('example.sid='));
+    expect(cookie).toBeDefined();
+    expect(cookie).not.toMatch(/; Secure/);
+  });
+});

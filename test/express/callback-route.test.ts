@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSandbox } from 'passport-stackexchange-oauth2/sandbox';
+import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
+import { completeLogin, consent, createBrowser, login, startLogin } from '../helpers/login-flow.js';
+import { startRouterApp } from '../helpers/router-app.js';
+import type { RouterApp } from '../helpers/router-app.js';
+import { lastApiToken, sessionOf, tokenRequests } from '../helpers/session-peek.js';
+
+let se: Sandbox;
+let app: RouterApp;
+let custom: RouterApp;
+
+beforeAll(async () => {
+  se = await createSandbox({ port: 0 });
+  app = await startRouterApp(se);
+  custom = await startRouterApp(se, {
+    router: { successRedirect: '/welcome', failureRedirect: '/login-failed?from=se', allowedReturnTo: ['/app'] },
+  });
+});
+afterAll(async () => {
+  await custom.close();
+  await app.close();
+  await se.close();
+});
+beforeEach(() => se.reset());
+
+function cookieOf(res: { headers: Record<string, unknown> }): string | undefined {
+  const cookies = res.headers['set-cookie'] as string[] | undefined;
+  return cookies?.find((c) => c.startsWith('connect.sid='))?.split(';')[0];
+}
+
+describe('GET /auth/callback: success', () => {
+  it('logs in, rotates the session id, keeps the token server-side and redirects 303 to returnTo', async () => {
+    const browser = createBrowser();
+    const authorizeURL = await startLogin(browser, app.url, { returnTo: '/questions?tab=new' });
+    const before = await sessionOf(browser, app.url);
+    expect(before.sessionID).not.toBeNull();
+    expect(before.stackexchange.loggedIn).toBe(false);
+
+    const res = await completeLogin(browser, await consent(se, authorizeURL));
+    expect(res.status).toBe(303);
+    expect(res.headers['location']).toBe('/questions?tab=new');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+
+    const token = lastApiToken(se);
+    expect(res.headers['location']).not.toContain(token);
+    expect(JSON.stringify(res.headers)).not.toContain(token);
+    expect(res.text).not.toContain(token);
+
+    const after = await sessionOf(browser, app.url);
+    expect(after.sessionID).not.toBe(before.sessionID);
+    expect(after.user?.accountId).toBe(se.users[0]?.accountId);
+    expect(after.stackexchange).toMatchObject({ loggedIn: true, scope: [] });
+    expect(after.stackexchange.expiresAt).toBeGreaterThan(Date.now());
+    expect(JSON.stringify(after)).not.toContain(token);
+
+    const me = await browser.get(`${app.url}/api/me`);
+    expect(me.status).toBe(200);
+    expect(me.body).toEqual({ accountId: se.users[0]?.accountId, displayName: se.users[0]?.displayName });
+    expect(se.requests.at(-1)?.query['access_token']).toBe(token);
+  });
+
+  it('redirects to successRedirect without a returnTo, and ignores a returnTo outside allowedReturnTo', async () => {
+    for (const returnTo of [undefined, '//evil.example', '/admin', 'https://evil.example/app']) {
+      const browser = createBrowser();
+      const res = await login(browser, se, custom.url, returnTo === undefined ? {} : { returnTo });
+      expect(res.status).toBe(303);
+      expect(res.headers['location']).toBe('/welcome');
+    }
+    const res = await login(createBrowser(), se, custom.url, { returnTo: '/app/inbox' });
+    expect(res.headers['location']).toBe('/app/inbox');
+  });
+
+  it('lets two tabs of one browser log in at once: the pending logins survive the session rotation', async () => {
+    const browser = createBrowser();
+    const tab1 = await startLogin(browser, app.url, { returnTo: '/one' });
+    const tab2 = await startLogin(browser, app.url, { returnTo: '/two' });
+    const first = await completeLogin(browser, await consent(se, tab1));
+    expect(first.headers['location']).toBe('/one');
+    const idAfterFirst = (await sessionOf(browser, app.url)).sessionID;
+    const second = await completeLogin(browser, await consent(se, tab2));
+    expect(second.status).toBe(303);
+    expect(second.headers['location']).toBe('/two');
+    const final = await sessionOf(browser, app.url);
+    expect(final.sessionID).not.toBe(idAfterFirst);
+    expect(final.stackexchange.loggedIn).toBe(true);
+    expect(tokenRequests(se)).toHaveLength(2);
+  });
+
+  it('does not put the login in the session cookie', async () => {
+    const browser = createBrowser();
+    const res = await login(browser, se, app.url);
+    const cookie = cookieOf(res);
+    expect(cookie).toMatch(/^connect\.sid=s%3A[^.]+\./);
+    expect(cookie).not.toContain(lastApiToken(se));
+  });
+});
+
+describe('GET /auth/callback: failures', () => {
+  it('a refusal redirects to failureRedirect?error=access_denied, with no token request', async () => {
+    const res = await login(createBrowser(), se, custom.url, { approve: false });
+    expect(res.status).toBe(303);
+    expect(res.headers['location']).toBe('/login-failed?from=se&error=access_denied');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(tokenRequests(se)).toHaveLength(0);
+  });
+
+  it('answers JSON for Accept: application/json', async () => {
+    const browser = createBrowser();
+    const callbackURL = await consent(se, await startLogin(browser, app.url), { approve: false });
+    const res = await browser.get(callbackURL.href).set('Accept', 'application/json');
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({ error: 'access_denied' });
+  });
+
+  it('an unknown or missing state is invalid_state, with no token request', async () => {
+    const browser = createBrowser();
+    await startLogin(browser, app.url);
+    const unknown = await browser.get(`${app.url}/auth/callback?code=abc&state=forged`);
+    expect(unknown.status).toBe(303);
+    expect(unknown.headers['location']).toBe('/?error=invalid_state');
+    const missing = await browser.get(`${app.url}/auth/callback?code=abc`).set('Accept', 'application/json');
+    expect(missing.status).toBe(400);
+    expect(missing.body).toEqual({ error: 'invalid_state' });
+    expect(tokenRequests(se)).toHaveLength(0);
+  });
+
+  it('a replayed callback is invalid_state and makes no second token request', async () => {
+    const browser = createBrowser();
+    const callbackURL = await consent(se, await startLogin(browser, app.url));
+    expect((await completeLogin(browser, callbackURL)).status).toBe(303);
+    const replay = await completeLogin(browser, callbackURL);
+    expect(replay.status).toBe(303);
+    expect(replay.headers['location']).toBe('/?error=invalid_state');
+    expect(tokenRequests(se)).toHaveLength(1);
+  });
+
+  it.each([
+    ['repeated code', '?code=a&code=b&state=s'],
+    ['state[]', '?code=a&state[]=s'],
+    ['state[a]', '?code=a&state[a]=s'],
+    ['error and code', '?error=access_denied&code=a&state=s'],
+    ['no parameters at all', ''],
+  ])('bad input (%s) is bad_request, never a 5xx', async (_name, query) => {
+    const browser = createBrowser();
+    await startLogin(browser, app.url);
+    const res = await browser.get(`${app.url}/auth/callback${query}`).set('Accept', 'application/json');
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: 'bad_request' });
+    const html = await browser.get(`${app.url}/auth/callback${query}`);
+    expect(html.status).toBe(303);
+    expect(html.headers['location']).toBe('/?error=bad_request');
+    expect(tokenRequests(se)).toHaveLength(0);
+  });
+
+  it.each(['500', 'html', 'no-token'] as const)('a token endpoint fault (%s) is token_error (502 in JSON), without the provider text', async (fault) => {
+    se.fault('token', fault);
+    const browser = createBrowser();
+    const callbackURL = await consent(se, await startLogin(browser, app.url));
+    const res = await browser.get(callbackURL.href).set('Accept', 'application/json');
+    expect(res.status).toBe(502);
+    expect(res.body).toEqual({ error: 'token_error' });
+    expect(tokenRequests(se)).toHaveLength(1);
+    expect((await sessionOf(browser, app.url)).stackexchange.loggedIn).toBe(false);
+  });
+
+  it('a token endpoint fault redirects to failureRedirect?error=token_error', async () => {
+    se.fault('token', '500');
+    const res = await login(createBrowser(), se, app.url);
+    expect(res.status).toBe(303);
+    expect(res.headers['location']).toBe('/?error=token_error');
+  });
+
+  it('another authorization error never reflects the provider text', async () => {
+    const browser = createBrowser();
+    const authorizeURL = await startLogin(browser, app.url);
+    const state = authorizeURL.searchParams.get('state') as string;
+    const res = await browser.get(`${app.url}/auth/callback?error=%3Cscript%3E&error_description=%3Cb%3Ehi&state=${state}`);
+    expect(res.status).toBe(303);
+    expect(res.headers['location']).toBe('/?error=token_error');
+    expect(res.text).not.toContain('<b>');
+  });
+});

@@ -1,0 +1,199 @@
+import { createHash } from 'node:crypto';
+import { createSandbox } from 'passport-stackexchange-oauth2/sandbox';
+import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { isStackExchangeError } from '../../src/errors/stackexchange-error.js';
+import { isTokenError } from '../../src/errors/token-error.js';
+import { desktopLogin } from '../../src/relay/desktop-login.js';
+import type { DesktopLoginOptions } from '../../src/relay/desktop-login.js';
+import { MemoryRelayStore } from '../../src/relay/memory-store.js';
+import { RelayStoreError } from '../../src/relay/relay-store.js';
+import type { RelayStore } from '../../src/relay/relay-store.js';
+import { PACKAGE_USER_AGENT } from '../../src/util/user-agent.js';
+import { startRelay } from './relay-server.js';
+import type { RunningRelay } from './relay-server.js';
+
+let se: Sandbox;
+const running: RunningRelay[] = [];
+
+beforeAll(async () => {
+  se = await createSandbox({ port: 0 });
+});
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.close()));
+  se.fault('token', null);
+  se.reset();
+});
+
+afterAll(async () => {
+  await se.close();
+});
+
+async function relayWith(...args: Parameters<typeof startRelay>): Promise<RunningRelay> {
+  const relay = await startRelay(...args);
+  running.push(relay);
+  return relay;
+}
+
+/** Acts as the person: approves (or refuses) on the consent page, then the browser follows the redirect to the relay. */
+function browser(options: { approve?: boolean; delay?: number } = {}): (url: string) => void {
+  return (url) => {
+    void (async () => {
+      await new Promise((resolve) => setTimeout(resolve, options.delay ?? 50));
+      const location = await se.authorize(url, { approve: options.approve ?? true });
+      await (await fetch(location)).text();
+    })();
+  };
+}
+
+function loginOptions(relay: RunningRelay, overrides: Partial<DesktopLoginOptions> = {}): DesktopLoginOptions {
+  return {
+    clientID: se.clients[1]!.clientId,
+    relayURL: relay.url,
+    authorizationURL: se.authorizationURL,
+    tokenURL: se.tokenURL,
+    open: browser(),
+    ...overrides,
+  };
+}
+
+function recordingFetch(urls: string[]): typeof fetch {
+  return (input, init) => {
+    urls.push(input instanceof Request ? input.url : String(input));
+    return fetch(input, init);
+  };
+}
+
+describe('desktopLogin', () => {
+  it('logs in through the relay: PKCE, 256-bit state, one long-poll, public-client exchange at the JSON endpoint', async () => {
+    const relay = await relayWith();
+    const urls: string[] = [];
+    const started = Date.now();
+    const result = await desktopLogin(loginOptions(relay, { scope: ['read_inbox', 'private_info'], fetch: recordingFetch(urls), userAgent: 'test-cli/1.0' }));
+
+    expect(result.scope).toEqual(['read_inbox', 'private_info']);
+    expect(result.expiresAt).toBeGreaterThan(started);
+    const me = await fetch(`${se.apiURL}/me?site=stackoverflow&key=${se.clients[1]!.key}&access_token=${encodeURIComponent(result.accessToken)}`);
+    expect(me.status).toBe(200);
+
+    const authorize = se.requests.find((r) => r.method === 'GET' && r.path === '/oauth');
+    const exchange = se.requests.filter((r) => r.path === '/oauth/access_token/json');
+    expect(authorize?.query).toMatchObject({
+      client_id: '1002',
+      redirect_uri: `${relay.url}/redirect?appid=1002`,
+      scope: 'read_inbox private_info',
+      code_challenge_method: 'S256',
+    });
+    const state = authorize?.query['state'];
+    expect(state).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(exchange).toHaveLength(1);
+    const form = exchange[0]!.form!;
+    expect(form).not.toHaveProperty('client_secret');
+    expect(form).toMatchObject({ client_id: '1002', redirect_uri: `${relay.url}/redirect?appid=1002` });
+    const verifier = form['code_verifier'] as string;
+    expect(createHash('sha256').update(verifier).digest('base64url')).toBe(authorize?.query['code_challenge']);
+    expect(exchange[0]!.headers['user-agent']).toBe(`test-cli/1.0 ${PACKAGE_USER_AGENT}`);
+
+    const polls = urls.filter((u) => u.startsWith(`${relay.url}/token`));
+    expect(polls).toHaveLength(1);
+    expect(Object.fromEntries(new URL(polls[0]!).searchParams)).toEqual({ key: state, appid: '1002', wait: '30' });
+  });
+
+  it('prints the authorize URL to stderr by default', async () => {
+    const relay = await relayWith();
+    const printed: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    try {
+      const login = desktopLogin({ clientID: '1002', relayURL: relay.url, authorizationURL: se.authorizationURL, tokenURL: se.tokenURL });
+      await vi.waitFor(() => expect(printed.join('')).toContain(se.authorizationURL));
+      const url = /(http:\/\/\S+\/oauth\?\S+)/.exec(printed.join(''))?.[1];
+      browser({ delay: 0 })(url!);
+      expect((await login).accessToken).toBeTruthy();
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  it('sends no appid with appId: false', async () => {
+    const relay = await relayWith();
+    await desktopLogin(loginOptions(relay, { appId: false }));
+    expect(se.requests.find((r) => r.path === '/oauth')?.query['redirect_uri']).toBe(`${relay.url}/redirect`);
+  });
+
+  it('rejects with ACCESS_DENIED when the person refuses, and exchanges nothing', async () => {
+    const relay = await relayWith();
+    const error: unknown = await desktopLogin(loginOptions(relay, { open: browser({ approve: false }) })).catch((e: unknown) => e);
+    expect(isStackExchangeError(error) && error.code).toBe('ACCESS_DENIED');
+    expect(se.requests.filter((r) => r.path.startsWith('/oauth/access_token'))).toEqual([]);
+  });
+
+  it('rejects with LOGIN_TIMEOUT when nobody signs in within timeout', async () => {
+    const relay = await relayWith();
+    const started = Date.now();
+    const error: unknown = await desktopLogin(loginOptions(relay, { open: () => undefined, timeout: 300, pollInterval: 50 })).catch((e: unknown) => e);
+    expect(isStackExchangeError(error) && error.code).toBe('LOGIN_TIMEOUT');
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('rejects with LOGIN_TIMEOUT while a long-poll is held', async () => {
+    const relay = await relayWith();
+    const error: unknown = await desktopLogin(loginOptions(relay, { open: () => undefined, timeout: 1500 })).catch((e: unknown) => e);
+    expect(isStackExchangeError(error) && error.code).toBe('LOGIN_TIMEOUT');
+  });
+
+  it('rejects with LOGIN_ABORTED when the signal aborts', async () => {
+    const relay = await relayWith();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const error: unknown = await desktopLogin(loginOptions(relay, { open: () => undefined, signal: controller.signal })).catch((e: unknown) => e);
+    expect(isStackExchangeError(error) && error.code).toBe('LOGIN_ABORTED');
+  });
+
+  it('polls again while the relay answers 503, then completes', async () => {
+    const inner = new MemoryRelayStore();
+    let failures = 2;
+    const flaky: RelayStore = {
+      setIfAbsent: (k, v, t) => inner.setIfAbsent(k, v, t),
+      take: (k) => (failures-- > 0 ? Promise.reject(new RelayStoreError('down')) : inner.take(k)),
+      subscribe: (k, l) => inner.subscribe(k, l),
+    };
+    const relay = await relayWith({ store: flaky });
+    const urls: string[] = [];
+    const result = await desktopLogin(loginOptions(relay, { pollInterval: 10, fetch: recordingFetch(urls) }));
+    expect(result.accessToken).toBeTruthy();
+    expect(urls.filter((u) => u.includes('/token?')).length).toBeGreaterThanOrEqual(3);
+    await inner.close();
+  });
+
+  it('rejects with RELAY_ERROR when the relay refuses the app id', async () => {
+    const relay = await relayWith({ clientIds: ['9999'] });
+    const error: unknown = await desktopLogin(loginOptions(relay, { open: () => undefined })).catch((e: unknown) => e);
+    expect(isStackExchangeError(error) && error.code).toBe('RELAY_ERROR');
+    expect((error as Error).message).toContain('app_not_allowed');
+  });
+
+  it('rejects with the TokenError when the exchange fails, without retrying it', async () => {
+    const relay = await relayWith();
+    se.fault('token', '500');
+    const error: unknown = await desktopLogin(loginOptions(relay)).catch((e: unknown) => e);
+    expect(isTokenError(error) && error.code).toBe('TOKEN_HTTP_STATUS');
+    expect(se.requests.filter((r) => r.path === '/oauth/access_token/json')).toHaveLength(1);
+  });
+
+  it('throws a TypeError naming a bad option', async () => {
+    const base = { clientID: '1', relayURL: 'https://relay.example/auth' };
+    await expect(desktopLogin({ ...base, clientID: '' })).rejects.toThrow(/options\.clientID/);
+    await expect(desktopLogin({ ...base, relayURL: 'relay.example' })).rejects.toThrow(/options\.relayURL/);
+    await expect(desktopLogin({ ...base, relayURL: 'https://relay.example/auth?x=1' })).rejects.toThrow(/options\.relayURL/);
+    await expect(desktopLogin({ ...base, scope: ['read inbox'] })).rejects.toThrow(/options\.scope/);
+    await expect(desktopLogin({ ...base, appId: 'a:b' })).rejects.toThrow(/options\.appId/);
+    await expect(desktopLogin({ ...base, timeout: 0 })).rejects.toThrow(/options\.timeout/);
+    await expect(desktopLogin({ ...base, tokenURL: 'ftp://x' })).rejects.toThrow(/options\.tokenURL/);
+    await expect(desktopLogin({ ...base, site: 'a/b' })).rejects.toThrow(/options\.site/);
+    await expect(desktopLogin({ ...base, open: 'x' as never })).rejects.toThrow(/options\.open/);
+  });
+});

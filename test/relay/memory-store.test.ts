@@ -1,0 +1,117 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MEMORY_STORE_WARNING_CODE, MemoryRelayStore } from '../../src/relay/memory-store.js';
+
+const stores: MemoryRelayStore[] = [];
+function makeStore(options?: ConstructorParameters<typeof MemoryRelayStore>[0]): MemoryRelayStore {
+  const store = new MemoryRelayStore(options);
+  stores.push(store);
+  return store;
+}
+
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((store) => store.close()));
+  vi.unstubAllEnvs();
+});
+
+describe('MemoryRelayStore', () => {
+  it('stores once: the first write wins and a second cannot overwrite', async () => {
+    const store = makeStore();
+    expect(await store.setIfAbsent('k', 'first', 1000)).toBe(true);
+    expect(await store.setIfAbsent('k', 'second', 1000)).toBe(false);
+    expect(await store.take('k')).toBe('first');
+  });
+
+  it('hands a value out once', async () => {
+    const store = makeStore();
+    await store.setIfAbsent('k', 'v', 1000);
+    expect(await store.take('k')).toBe('v');
+    expect(await store.take('k')).toBeUndefined();
+    expect(await store.take('unknown')).toBeUndefined();
+  });
+
+  it('gives exactly one of 50 concurrent takers the value', async () => {
+    const store = makeStore();
+    await store.setIfAbsent('k', 'v', 1000);
+    const results = await Promise.all(Array.from({ length: 50 }, () => store.take('k')));
+    expect(results.filter((r) => r === 'v')).toHaveLength(1);
+    expect(results.filter((r) => r === undefined)).toHaveLength(49);
+  });
+
+  it('expires values after their TTL, and an expired key can be written again', async () => {
+    let now = 1_000_000;
+    const store = makeStore({ now: () => now });
+    await store.setIfAbsent('k', 'v', 300_000);
+    now += 299_999;
+    expect(await store.setIfAbsent('k', 'planted', 1000)).toBe(false);
+    now += 1;
+    expect(await store.take('k')).toBeUndefined();
+    await store.setIfAbsent('k2', 'v', 10);
+    now += 10;
+    expect(await store.setIfAbsent('k2', 'new', 10)).toBe(true);
+    expect(await store.take('k2')).toBe('new');
+  });
+
+  it('sweeps expired values on its timer', async () => {
+    vi.useFakeTimers();
+    try {
+      const store = makeStore({ sweepInterval: 1000 });
+      await store.setIfAbsent('k', 'v', 500);
+      await store.setIfAbsent('k2', 'v', 5000);
+      vi.advanceTimersByTime(999);
+      expect(store.size).toBe(2);
+      vi.advanceTimersByTime(1);
+      expect(store.size).toBe(1);
+      expect(await store.take('k2')).toBe('v');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('is bounded: storing beyond maxEntries evicts the oldest', async () => {
+    const store = makeStore({ maxEntries: 2 });
+    await store.setIfAbsent('a', '1', 1000);
+    await store.setIfAbsent('b', '2', 1000);
+    await store.setIfAbsent('c', '3', 1000);
+    expect(store.size).toBe(2);
+    expect(await store.take('a')).toBeUndefined();
+    expect(await store.take('b')).toBe('2');
+    expect(await store.take('c')).toBe('3');
+  });
+
+  it('calls subscribers of a key when it is stored, until they unsubscribe', async () => {
+    const store = makeStore();
+    const listener = vi.fn();
+    const other = vi.fn();
+    const unsubscribe = await store.subscribe('k', listener);
+    await store.subscribe('x', other);
+    await store.setIfAbsent('k', 'v', 1000);
+    expect(listener).toHaveBeenCalledTimes(1);
+    expect(other).not.toHaveBeenCalled();
+    await store.setIfAbsent('k', 'refused', 1000);
+    expect(listener).toHaveBeenCalledTimes(1);
+    unsubscribe();
+    await store.take('k');
+    await store.setIfAbsent('k', 'v2', 1000);
+    expect(listener).toHaveBeenCalledTimes(1);
+  });
+
+  it('warns once per process when NODE_ENV is production', () => {
+    const emit = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      makeStore();
+      expect(emit).not.toHaveBeenCalled();
+      vi.stubEnv('NODE_ENV', 'production');
+      makeStore();
+      makeStore();
+      expect(emit).toHaveBeenCalledTimes(1);
+      expect(emit.mock.calls[0]?.[1]).toEqual({ code: MEMORY_STORE_WARNING_CODE });
+    } finally {
+      emit.mockRestore();
+    }
+  });
+
+  it('throws a TypeError naming a bad option', () => {
+    expect(() => new MemoryRelayStore({ maxEntries: 0 })).toThrow(/options\.maxEntries/);
+    expect(() => new MemoryRelayStore({ sweepInterval: 1.5 })).toThrow(/options\.sweepInterval/);
+  });
+});

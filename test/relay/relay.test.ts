@@ -1,0 +1,554 @@
+import { createRequire } from 'node:module';
+import { format } from 'node:util';
+import createDebug from 'debug';
+import { createSandbox } from 'passport-stackexchange-oauth2/sandbox';
+import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { MemoryRelayStore } from '../../src/relay/memory-store.js';
+import { RedisRelayStore } from '../../src/relay/redis-store.js';
+import type { RelayStore } from '../../src/relay/relay-store.js';
+import { codeChallengeS256, createCodeVerifier } from '../../src/util/pkce.js';
+import { randomToken } from '../../src/util/random.js';
+import { connectRedis, deletePrefix, startRedisProxy, uniquePrefix, unreachableRedis } from './redis-helpers.js';
+import type { TestRedisClient } from './redis-helpers.js';
+import { startRelay } from './relay-server.js';
+import type { AppFactory, RunningRelay } from './relay-server.js';
+
+const express4 = createRequire(import.meta.url)('express4') as AppFactory;
+
+let se: Sandbox;
+let redis: TestRedisClient;
+const prefix = uniquePrefix('relay');
+const running: RunningRelay[] = [];
+const cleanups: Array<() => Promise<void> | void> = [];
+
+beforeAll(async () => {
+  se = await createSandbox({ port: 0 });
+  redis = await connectRedis();
+});
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.close()));
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  se.reset();
+});
+
+afterAll(async () => {
+  await deletePrefix(redis, prefix);
+  await redis.close();
+  await se.close();
+});
+
+async function relayWith(...args: Parameters<typeof startRelay>): Promise<RunningRelay> {
+  const relay = await startRelay(...args);
+  running.push(relay);
+  return relay;
+}
+
+function redisStore(client: TestRedisClient | ReturnType<typeof unreachableRedis> = redis, commandTimeout = 1000): RedisRelayStore {
+  const store = new RedisRelayStore({ client, prefix, commandTimeout });
+  cleanups.push(() => store.close());
+  return store;
+}
+
+/** The desktop client: a public app of the sandbox. */
+const desktop = () => se.clients[1]!;
+
+/** An authorize URL whose redirect_uri is the relay's `/redirect` (with `?appid=` when given). */
+function authorizeURL(relay: RunningRelay, state: string, options: { appId?: string; implicit?: boolean } = {}): URL {
+  const url = new URL(options.implicit ? se.implicitURL : se.authorizationURL);
+  url.searchParams.set('client_id', desktop().clientId);
+  url.searchParams.set('redirect_uri', `${relay.url}/redirect${options.appId ? `?appid=${options.appId}` : ''}`);
+  url.searchParams.set('state', state);
+  if (!options.implicit) {
+    url.searchParams.set('code_challenge', codeChallengeS256(createCodeVerifier()));
+    url.searchParams.set('code_challenge_method', 'S256');
+  }
+  return url;
+}
+
+async function getToken(relay: RunningRelay, query: string, init?: RequestInit): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+  const res = await fetch(`${relay.url}/token?${query}`, init);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
+}
+
+async function redirect(relay: RunningRelay, query: string): Promise<Response> {
+  const res = await fetch(`${relay.url}/redirect?${query}`);
+  await res.text();
+  return res;
+}
+
+async function post(relay: RunningRelay, body: string, init: { query?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+  const res = await fetch(`${relay.url}/redirect${init.query ? `?${init.query}` : ''}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...init.headers },
+    body,
+  });
+  await res.text();
+  return res;
+}
+
+const NO_TOKEN = { error_name: 'no_token', error_message: 'No result for this key: unknown, already fetched or expired' };
+
+describe('tokenRelay: the code grant (recommended)', () => {
+  it('stores the code from Stack Exchange\'s redirect and hands it to the app once; the relay never exchanges it', async () => {
+    const relay = await relayWith();
+    const state = randomToken();
+    const location = await se.authorize(authorizeURL(relay, state, { appId: '1002' }));
+    expect(location.origin + location.pathname).toBe(`${relay.url}/redirect`);
+    const code = location.searchParams.get('code');
+    expect(code).toBeTruthy();
+
+    const landing = await fetch(location);
+    expect(landing.status).toBe(200);
+    expect(await landing.text()).toContain('return to the app');
+
+    const first = await getToken(relay, `key=${state}&appid=1002`);
+    expect(first).toMatchObject({ status: 200, body: { code } });
+    const second = await getToken(relay, `key=${state}&appid=1002`);
+    expect(second).toMatchObject({ status: 404, body: NO_TOKEN });
+    expect(se.requests.filter((r) => r.path.startsWith('/oauth/access_token'))).toEqual([]);
+  });
+
+  it('stores a refusal so that the app learns it at once (403 access_denied)', async () => {
+    const relay = await relayWith();
+    const state = randomToken();
+    const location = await se.authorize(authorizeURL(relay, state), { approve: false });
+    expect(location.searchParams.get('error')).toBe('access_denied');
+    const landing = await fetch(location);
+    expect(landing.status).toBe(200);
+    expect(await landing.text()).toContain('You declined access');
+    expect(await getToken(relay, `key=${state}`)).toMatchObject({
+      status: 403,
+      body: { error_name: 'access_denied', error_message: 'The user declined access' },
+    });
+    expect(await getToken(relay, `key=${state}`)).toMatchObject({ status: 404, body: NO_TOKEN });
+  });
+
+  it('never reflects error_description and maps unknown errors to a fixed name', async () => {
+    const relay = await relayWith();
+    const state = randomToken();
+    const res = await fetch(`${relay.url}/redirect?error=%3Cscript%3E&error_description=%3Cimg%20src%3Dx%3E&state=${state}`);
+    const html = await res.text();
+    expect(html).not.toContain('<img');
+    expect(html).not.toContain('<script>');
+    expect((await getToken(relay, `key=${state}`)).body).toEqual({
+      error_name: 'authorization_error',
+      error_message: 'The authorization server reported an error',
+    });
+  });
+});
+
+describe('tokenRelay: the implicit grant', () => {
+  it('serves the page when the values are in the fragment, stores the page\'s post, hands the token out once', async () => {
+    const relay = await relayWith();
+    const state = randomToken();
+    const location = await se.authorize(authorizeURL(relay, state, { appId: '1002', implicit: true }));
+    expect(location.search).toBe('?appid=1002');
+    const fragment = new URLSearchParams(location.hash.slice(1));
+    const token = fragment.get('access_token');
+    expect(token).toBeTruthy();
+
+    // The browser requests the URL without its fragment: it gets the page.
+    const page = await fetch(`${location.origin}${location.pathname}${location.search}`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('location.hash');
+
+    // What the page's script sends (the real browser does it in redirect-page.test.ts).
+    const stored = await post(relay, location.hash.slice(1), { query: 'appid=1002' });
+    expect(stored.status).toBe(204);
+    const answer = await getToken(relay, `key=${state}&appid=1002`);
+    expect(answer).toMatchObject({ status: 200, body: { access_token: token, expires: Number(fragment.get('expires')) } });
+    expect(Object.keys(answer.body).sort()).toEqual(['access_token', 'expires']);
+    expect(await getToken(relay, `key=${state}&appid=1002`)).toMatchObject({ status: 404, body: NO_TOKEN });
+    // The token works at the API: it is the one the sandbox issued.
+    const me = await fetch(`${se.apiURL}/me?site=stackoverflow&key=${desktop().key}&access_token=${encodeURIComponent(token!)}`);
+    expect(me.status).toBe(200);
+  });
+
+  it('stores a refusal posted by the page', async () => {
+    const relay = await relayWith();
+    const state = randomToken();
+    expect((await post(relay, `error=access_denied&error_description=no&state=${state}`)).status).toBe(204);
+    expect((await getToken(relay, `key=${state}`)).body).toMatchObject({ error_name: 'access_denied' });
+  });
+
+  it('refuses a token in the query string: a fragment must never become one', async () => {
+    const store = new MemoryRelayStore();
+    const relay = await relayWith({ store });
+    const res = await redirect(relay, `access_token=tok&state=${randomToken()}`);
+    expect(res.status).toBe(400);
+    expect(store.size).toBe(0);
+  });
+
+  it('refuses cross-site posts, other content types and malformed bodies, storing nothing', async () => {
+    const store = new MemoryRelayStore();
+    const relay = await relayWith({ store });
+    const state = randomToken();
+    const cases: Array<[Response, number]> = [
+      [await post(relay, `access_token=t&state=${state}`, { headers: { 'sec-fetch-site': 'cross-site' } }), 403],
+      [await post(relay, `access_token=t&state=${state}`, { headers: { 'sec-fetch-site': 'same-site' } }), 403],
+      [await post(relay, JSON.stringify({ access_token: 't', state }), { headers: { 'content-type': 'application/json' } }), 415],
+      [await post(relay, `access_token=t&access_token=u&state=${state}`), 400],
+      [await post(relay, `access_token[]=t&state=${state}`), 400],
+      [await post(relay, `access_token=t&state=short`), 400],
+      [await post(relay, `access_token=t&expires=soon&state=${state}`), 400],
+      [await post(relay, `code=c&state=${state}`), 400],
+      [await post(relay, `state=${state}`), 400],
+      [await post(relay, `access_token=${'x'.repeat(10_000)}&state=${state}`), 413],
+    ];
+    expect(cases.map(([res]) => res.status)).toEqual(cases.map(([, status]) => status));
+    for (const [res] of cases) expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(store.size).toBe(0);
+    // A same-origin browser post is accepted.
+    expect((await post(relay, `access_token=t&state=${state}`, { headers: { 'sec-fetch-site': 'same-origin' } })).status).toBe(204);
+  });
+});
+
+describe('tokenRelay: keys, first write wins, once only, TTL', () => {
+  it('refuses a second redirect or post for a stored key: no overwriting, no planting', async () => {
+    const relay = await relayWith();
+    const state = randomToken();
+    expect((await redirect(relay, `code=first&state=${state}`)).status).toBe(200);
+    expect((await redirect(relay, `code=second&state=${state}`)).status).toBe(409);
+    expect((await redirect(relay, `error=access_denied&state=${state}`)).status).toBe(409);
+    expect((await post(relay, `access_token=planted&state=${state}`)).status).toBe(409);
+    expect((await getToken(relay, `key=${state}`)).body).toEqual({ code: 'first' });
+  });
+
+  it('answers 400 to short and malformed keys and stores nothing', async () => {
+    const store = new MemoryRelayStore();
+    const relay = await relayWith({ store });
+    for (const state of ['a'.repeat(21), `${'a'.repeat(22)}+`, `${'a'.repeat(22)}.`, 'a'.repeat(129), `${'a'.repeat(22)}%2F`, '']) {
+      const res = await redirect(relay, `code=c&state=${state}`);
+      expect(res.status, state).toBe(400);
+    }
+    expect((await redirect(relay, 'code=c')).status).toBe(400);
+    expect(store.size).toBe(0);
+    expect(await getToken(relay, 'key=short')).toMatchObject({ status: 400, body: { error_name: 'invalid_key' } });
+    expect(await getToken(relay, `key=${'a'.repeat(22)}%3D`)).toMatchObject({ status: 400, body: { error_name: 'invalid_key' } });
+    expect(await getToken(relay, '')).toMatchObject({ status: 400, body: { error_name: 'no_key' } });
+    expect(await getToken(relay, 'key=')).toMatchObject({ status: 400, body: { error_name: 'no_key' } });
+  });
+
+  it('answers 400, never 5xx, to repeated or structured parameters', async () => {
+    const relay = await relayWith();
+    const key = randomToken();
+    for (const query of [`key=${key}&key=${key}`, `key[]=${key}`, `key[a]=${key}`, `key=${key}&appid=1&appid=2`, `key=${key}&wait[]=1`]) {
+      expect((await getToken(relay, query)).status, query).toBe(400);
+    }
+    for (const query of [`code=a&code=b&state=${key}`, `code=a&state=${key}&state=${key}`, `code[]=a&state=${key}`, `code=a&state[x]=${key}`]) {
+      expect((await redirect(relay, query)).status, query).toBe(400);
+    }
+    expect((await getToken(relay, `key=${key}`)).status).toBe(404);
+  });
+
+  it('gives unknown, used and expired keys the same 404', async () => {
+    let now = Date.now();
+    const relay = await relayWith({ store: new MemoryRelayStore({ now: () => now }), ttl: 300 });
+    const used = randomToken();
+    const expired = randomToken();
+    await redirect(relay, `code=c1&state=${used}`);
+    await redirect(relay, `code=c2&state=${expired}`);
+    expect((await getToken(relay, `key=${used}`)).status).toBe(200);
+    now += 299_000;
+    const stillThere = randomToken();
+    await redirect(relay, `code=c3&state=${stillThere}`);
+    now += 1_000;
+    const answers = await Promise.all([used, expired, randomToken()].map((key) => getToken(relay, `key=${key}`)));
+    for (const answer of answers) expect({ status: answer.status, body: answer.body }).toEqual({ status: 404, body: NO_TOKEN });
+    expect((await getToken(relay, `key=${stillThere}`)).body).toEqual({ code: 'c3' });
+  });
+
+  it('keeps results in Redis for ttl seconds', async () => {
+    const relay = await relayWith({ store: redisStore(), ttl: 120 });
+    const state = randomToken();
+    await redirect(relay, `code=c&state=${state}&appid=7`);
+    const ttl = await redis.pTTL(`${prefix}7:${state}`);
+    expect(ttl).toBeGreaterThan(115_000);
+    expect(ttl).toBeLessThanOrEqual(120_000);
+  });
+
+  it('separates apps: a key stored for one app id is invisible to another and to none', async () => {
+    const relay = await relayWith();
+    const state = randomToken();
+    expect((await redirect(relay, `appid=1001&code=for-1001&state=${state}`)).status).toBe(200);
+    expect((await redirect(relay, `appid=1002&code=for-1002&state=${state}`)).status).toBe(200);
+    expect((await getToken(relay, `key=${state}`)).status).toBe(404);
+    expect((await getToken(relay, `key=${state}&appid=9999`)).status).toBe(404);
+    expect((await getToken(relay, `key=${state}&appid=1002`)).body).toEqual({ code: 'for-1002' });
+    expect((await getToken(relay, `key=${state}&appid=1001`)).body).toEqual({ code: 'for-1001' });
+    expect((await getToken(relay, `key=${state}&appid=a:b`)).body).toMatchObject({ error_name: 'invalid_appid' });
+  });
+
+  it('with clientIds, accepts only listed app ids on every route', async () => {
+    const store = new MemoryRelayStore();
+    const relay = await relayWith({ store, clientIds: ['1002'] });
+    const state = randomToken();
+    expect((await redirect(relay, `code=c&state=${state}`)).status).toBe(403);
+    expect((await redirect(relay, `appid=1001&code=c&state=${state}`)).status).toBe(403);
+    expect((await post(relay, `access_token=t&state=${state}`, { query: 'appid=1001' })).status).toBe(403);
+    expect(store.size).toBe(0);
+    expect(await getToken(relay, `key=${state}&appid=1001`)).toMatchObject({ status: 403, body: { error_name: 'app_not_allowed' } });
+    expect(await getToken(relay, `key=${state}`)).toMatchObject({ status: 403, body: { error_name: 'app_not_allowed' } });
+    expect((await redirect(relay, `appid=1002&code=c&state=${state}`)).status).toBe(200);
+    expect((await getToken(relay, `key=${state}&appid=1002`)).body).toEqual({ code: 'c' });
+  });
+});
+
+describe('tokenRelay: headers and methods', () => {
+  it('sends Cache-Control: no-store and no CORS header on every answer, OPTIONS included', async () => {
+    const relay = await relayWith();
+    const state = randomToken();
+    const origin = { origin: 'https://evil.example' };
+    const answers = [
+      await fetch(`${relay.url}/redirect`, { headers: origin }),
+      await fetch(`${relay.url}/redirect?code=c&state=${state}`, { headers: origin }),
+      await fetch(`${relay.url}/redirect?code=c&state=${state}`, { headers: origin }),
+      await fetch(`${relay.url}/redirect?code=c&state=bad`, { headers: origin }),
+      await fetch(`${relay.url}/token?key=${state}`, { headers: origin }),
+      await fetch(`${relay.url}/token?key=${state}`, { headers: origin }),
+      await fetch(`${relay.url}/token`, { headers: origin }),
+      await fetch(`${relay.url}/token`, { method: 'OPTIONS', headers: { ...origin, 'access-control-request-method': 'GET' } }),
+      await fetch(`${relay.url}/redirect`, { method: 'OPTIONS', headers: { ...origin, 'access-control-request-method': 'POST' } }),
+      await fetch(`${relay.url}/token`, { method: 'DELETE', headers: origin }),
+      await fetch(`${relay.url}/redirect`, { method: 'POST', headers: { ...origin, 'content-type': 'application/x-www-form-urlencoded' }, body: `access_token=t&state=${randomToken()}` }),
+    ];
+    expect(answers.map((res) => res.status)).toEqual([200, 200, 409, 400, 200, 404, 400, 204, 204, 405, 204]);
+    for (const res of answers) {
+      expect(res.headers.get('cache-control'), res.url).toBe('no-store');
+      const cors: string[] = [];
+      res.headers.forEach((_value, name) => {
+        if (name.startsWith('access-control-')) cors.push(name);
+      });
+      expect(cors, res.url).toEqual([]);
+    }
+    expect(answers[7]?.headers.get('allow')).toBe('GET, OPTIONS');
+  });
+
+  it('serves pages with a strict CSP carrying a fresh nonce, and no referrer', async () => {
+    const relay = await relayWith();
+    const [a, b] = [await fetch(`${relay.url}/redirect`), await fetch(`${relay.url}/redirect`)];
+    const csp = a.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/default-src 'none'/);
+    expect(csp).toMatch(/script-src 'nonce-[A-Za-z0-9_-]{22}'/);
+    expect(csp).toMatch(/base-uri 'none'/);
+    expect(csp).toMatch(/frame-ancestors 'none'/);
+    expect(csp).toMatch(/form-action 'self'/);
+    expect(csp).not.toBe(b.headers.get('content-security-policy'));
+    expect(a.headers.get('referrer-policy')).toBe('no-referrer');
+    const html = await a.text();
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html.match(/<script/g)).toHaveLength(1);
+  });
+
+  it('refuses HEAD, which would otherwise run a GET that stores or hands out', async () => {
+    const relay = await relayWith();
+    const state = randomToken();
+    await redirect(relay, `code=c&state=${state}`);
+    expect((await fetch(`${relay.url}/token?key=${state}`, { method: 'HEAD' })).status).toBe(405);
+    expect((await fetch(`${relay.url}/redirect?code=x&state=${randomToken()}`, { method: 'HEAD' })).status).toBe(405);
+    expect((await getToken(relay, `key=${state}`)).body).toEqual({ code: 'c' });
+  });
+
+  it('rate-limits GET /token per client address with 429 and Retry-After', async () => {
+    const relay = await relayWith({ rateLimit: { burst: 2, perSecond: 0.1 } });
+    const key = randomToken();
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push(await getToken(relay, `key=${key}`));
+    expect(statuses.map((s) => s.status)).toEqual([404, 404, 429]);
+    expect(statuses[2]?.body).toMatchObject({ error_name: 'throttle_violation' });
+    expect(statuses[2]?.headers.get('retry-after')).toBe('10');
+    // The redirect is not limited.
+    expect((await redirect(relay, `code=c&state=${key}`)).status).toBe(200);
+  });
+
+  it('never logs codes, tokens or keys, even with debug logging on', async () => {
+    const lines: string[] = [];
+    const originalLog = createDebug.log;
+    const enabled = createDebug.disable();
+    createDebug.enable('passport-stackexchange-oauth2:*');
+    createDebug.log = (...args: unknown[]) => void lines.push(format(...args));
+    try {
+      const relay = await relayWith();
+      const [s1, s2] = [randomToken(), randomToken()];
+      await redirect(relay, `code=SECRETCODE1234&state=${s1}`);
+      await post(relay, `access_token=SECRETTOKEN5678&state=${s2}`);
+      await getToken(relay, `key=${s1}`);
+      await getToken(relay, `key=${s2}&wait=1`);
+      await redirect(relay, `code=SECRETCODE1234&state=${s1}`);
+      expect(lines.length).toBeGreaterThan(0);
+      for (const secret of ['SECRETCODE1234', 'SECRETTOKEN5678', s1, s2]) expect(lines.join('\n')).not.toContain(secret);
+    } finally {
+      createDebug.log = originalLog;
+      createDebug.enable(enabled);
+    }
+  });
+
+  it('works mounted on an Express 4 app', async () => {
+    const relay = await relayWith({}, express4);
+    const state = randomToken();
+    const location = await se.authorize(authorizeURL(relay, state));
+    expect((await fetch(location)).status).toBe(200);
+    expect((await getToken(relay, `key=${state}&key=${state}`)).status).toBe(400);
+    expect((await getToken(relay, `key[a]=${state}`)).status).toBe(400);
+    expect((await getToken(relay, `key=${state}`)).body).toEqual({ code: location.searchParams.get('code') });
+    expect((await post(relay, `access_token=t&state=${state}`)).status).toBe(204);
+    expect((await fetch(`${relay.url}/token?key=${state}`, { method: 'OPTIONS' })).headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('tokenRelay: long-poll', () => {
+  it('holds a fetch with wait and answers it within 100 ms of the redirect', async () => {
+    const relay = await relayWith();
+    const state = randomToken();
+    const polling = getToken(relay, `key=${state}&wait=10`).then((answer) => ({ answer, at: performance.now() }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const redirected = await redirect(relay, `code=c&state=${state}`);
+    const redirectedAt = performance.now();
+    expect(redirected.status).toBe(200);
+    const { answer, at } = await polling;
+    expect(answer).toMatchObject({ status: 200, body: { code: 'c' } });
+    expect(at - redirectedAt).toBeLessThan(100);
+  });
+
+  it('answers within 100 ms when the redirect reached another instance sharing Redis', async () => {
+    const a = await relayWith({ store: redisStore() });
+    const b = await relayWith({ store: redisStore() });
+    const state = randomToken();
+    const polling = getToken(b, `key=${state}&appid=1002&wait=10`).then((answer) => ({ answer, at: performance.now() }));
+    // The poll is subscribed once Redis shows a second subscriber on the channel.
+    await vi.waitFor(async () => expect(await redis.sendCommand(['PUBSUB', 'NUMSUB', `${prefix}ready`])).toEqual([`${prefix}ready`, 1]), { interval: 10 });
+    const location = await se.authorize(authorizeURL(a, state, { appId: '1002' }));
+    const sent = performance.now();
+    expect((await fetch(location)).status).toBe(200);
+    const { answer, at } = await polling;
+    expect(answer).toMatchObject({ status: 200, body: { code: location.searchParams.get('code') } });
+    expect(at - sent).toBeLessThan(100);
+  });
+
+  it('ends the wait with the same 404 as an unknown key', async () => {
+    const relay = await relayWith();
+    const started = performance.now();
+    const answer = await getToken(relay, `key=${randomToken()}&wait=1`);
+    expect({ status: answer.status, body: answer.body }).toEqual({ status: 404, body: NO_TOKEN });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  it('answers 400 to a wait that is not whole seconds from 0 to 30', async () => {
+    const relay = await relayWith();
+    for (const wait of ['31', '-1', '1.5', 'abc', '', '1e1']) {
+      expect(await getToken(relay, `key=${randomToken()}&wait=${wait}`), wait).toMatchObject({ status: 400, body: { error_name: 'invalid_wait' } });
+    }
+    expect((await getToken(relay, `key=${randomToken()}&wait=0`)).status).toBe(404);
+  });
+
+  it('drops the waiter when the client disconnects, taking nothing', async () => {
+    const inner = new MemoryRelayStore();
+    let live = 0;
+    const store: RelayStore = {
+      setIfAbsent: (k, v, t) => inner.setIfAbsent(k, v, t),
+      take: (k) => inner.take(k),
+      async subscribe(k, l) {
+        const unsubscribe = await inner.subscribe(k, l);
+        live += 1;
+        return () => {
+          live -= 1;
+          unsubscribe();
+        };
+      },
+    };
+    cleanups.push(() => inner.close());
+    const relay = await relayWith({ store });
+    const state = randomToken();
+    const controller = new AbortController();
+    const polling = fetch(`${relay.url}/token?key=${state}&wait=30`, { signal: controller.signal }).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(live).toBe(1), { interval: 5 });
+    controller.abort();
+    await polling;
+    await vi.waitFor(() => expect(live).toBe(0), { interval: 5 });
+    await redirect(relay, `code=c&state=${state}`);
+    expect((await getToken(relay, `key=${state}`)).body).toEqual({ code: 'c' });
+  });
+
+  it('ends pending long-polls with 503 on close()', async () => {
+    const relay = await startRelay();
+    cleanups.push(() => relay.close());
+    const polling = getToken(relay, `key=${randomToken()}&wait=30`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await relay.relay.close();
+    expect(await polling).toMatchObject({ status: 503, body: { error_name: 'shutting_down' } });
+  });
+});
+
+describe('tokenRelay: concurrency', () => {
+  for (const [name, makeStore] of [
+    ['MemoryRelayStore', () => new MemoryRelayStore()],
+    ['RedisRelayStore (real Redis)', () => redisStore()],
+  ] as const) {
+    it(`gives exactly one of 50 simultaneous fetches of one key a 200 (${name})`, async () => {
+      const relay = await relayWith({ store: makeStore(), rateLimit: false });
+      const state = randomToken();
+      await redirect(relay, `code=c&state=${state}`);
+      const answers = await Promise.all(Array.from({ length: 50 }, () => getToken(relay, `key=${state}`)));
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+      expect(answers.filter((a) => a.status === 404)).toHaveLength(49);
+    });
+
+    it(`gives exactly one of 50 simultaneous long-polls the result (${name})`, async () => {
+      const relay = await relayWith({ store: makeStore(), rateLimit: false });
+      const state = randomToken();
+      const polls = Promise.all(Array.from({ length: 50 }, () => getToken(relay, `key=${state}&wait=1`)));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await redirect(relay, `code=c&state=${state}`);
+      const answers = await polls;
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+      expect(answers.filter((a) => a.status === 404)).toHaveLength(49);
+    });
+  }
+});
+
+describe('tokenRelay: store down', () => {
+  it('answers 503 quickly on every route when Redis cannot be reached', async () => {
+    const down = unreachableRedis(1);
+    cleanups.push(() => down.destroy());
+    const relay = await relayWith({ store: redisStore(down, 300) });
+    const state = randomToken();
+    const started = performance.now();
+    const [page, posted, fetched, waited] = await Promise.all([
+      fetch(`${relay.url}/redirect?code=c&state=${state}`),
+      post(relay, `access_token=t&state=${state}`),
+      getToken(relay, `key=${state}`),
+      getToken(relay, `key=${state}&wait=10`),
+    ]);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(page.status).toBe(503);
+    expect(await page.text()).toContain('unavailable');
+    expect(posted.status).toBe(503);
+    expect(fetched).toMatchObject({ status: 503, body: { error_name: 'store_unavailable' } });
+    expect(waited).toMatchObject({ status: 503, body: { error_name: 'store_unavailable' } });
+  });
+
+  it('resumes when Redis comes back', async () => {
+    const proxy = await startRedisProxy();
+    cleanups.push(() => proxy.close());
+    const client = await (async () => {
+      const { createClient } = await import('redis');
+      const c = createClient({ url: `redis://127.0.0.1:${proxy.port}`, socket: { reconnectStrategy: 20 } });
+      c.on('error', () => undefined);
+      await c.connect();
+      return c;
+    })();
+    cleanups.push(() => client.destroy());
+    const relay = await relayWith({ store: redisStore(client, 300) });
+    const state = randomToken();
+    await proxy.stop();
+    await vi.waitFor(() => expect(client.isReady).toBe(false), { interval: 5 });
+    expect((await redirect(relay, `code=c&state=${state}`)).status).toBe(503);
+    await proxy.start();
+    await vi.waitFor(() => expect(client.isReady).toBe(true), { interval: 10, timeout: 5000 });
+    expect((await redirect(relay, `code=c&state=${state}`)).status).toBe(200);
+    expect((await getToken(relay, `key=${state}&wait=1`)).body).toEqual({ code: 'c' });
+  });
+});

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { isFormContentType, parseParams, single } from '../../src/sandbox/incoming.js';
+
+describe('parseParams', () => {
+  it('keeps single values as strings and repeats as arrays, with form decoding', () => {
+    expect(parseParams('a=1&b=x+y&a=2&a=3&c=%29%29&d=')).toEqual({ a: ['1', '2', '3'], b: 'x y', c: '))', d: '' });
+    expect(parseParams('')).toEqual({});
+  });
+
+  it('single() tells absent from repeated', () => {
+    const p = parseParams('a=1&b=1&b=2');
+    expect(single(p, 'a')).toBe('1');
+    expect(single(p, 'b')).toBeNull();
+    expect(single(p, 'c')).toBeUndefined();
+    expect(single(null, 'a')).toBeUndefined();
+  });
+});
+
+describe('isFormContentType', () => {
+  it.each([
+    ['application/x-www-form-urlencoded', true],
+    ['application/x-www-form-urlencoded;charset=UTF-8', true],
+    ['Application/X-WWW-Form-Urlencoded ; charset=utf-8', true],
+    ['application/json', false],
+    ['multipart/form-data; boundary=x', false],
+    [undefined, false],
+  ])('%s → %s', (value, expected) => {
+    expect(isFormContentType(value)).toBe(expected);
+  });
+});

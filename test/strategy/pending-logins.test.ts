@@ -1,0 +1,162 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PENDING_LOGINS_KEY, PendingLoginStore, isSessionStoreError, isStackExchangeError } from 'passport-stackexchange-oauth2';
+import type { PendingLogin } from 'passport-stackexchange-oauth2';
+
+interface FakeSession {
+  [key: string]: unknown;
+  saves: number;
+  failSave?: boolean;
+  save(cb: (err?: unknown) => void): void;
+}
+
+function fakeSession(): FakeSession {
+  return {
+    saves: 0,
+    save(cb) {
+      this.saves++;
+      setImmediate(() => cb(this.failSave ? new Error('redis down') : undefined));
+    },
+  };
+}
+
+const store = (stateTTL = 600, maxPendingLogins = 10) => new PendingLoginStore({ stateTTL, maxPendingLogins });
+
+function start(s: PendingLoginStore, req: { session?: object }, verifier: string, meta?: unknown): Promise<string> {
+  return new Promise((resolve, reject) => s.store(req, verifier, meta, {}, (err, state) => (err ? reject(err) : resolve(state as string))));
+}
+
+function finish(s: PendingLoginStore, req: { session?: object }, state: unknown): Promise<[string | false | undefined, unknown]> {
+  return new Promise((resolve, reject) => s.verify(req, state, (err, verifier, info) => (err ? reject(err) : resolve([verifier, info]))));
+}
+
+const pending = (session: FakeSession) => session[PENDING_LOGINS_KEY] as Record<string, PendingLogin> | undefined;
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('PendingLoginStore', () => {
+  it('has the arities passport-oauth2 dispatches on (PKCE store, 3-argument verify)', () => {
+    expect(store().store.length).toBe(5);
+    expect(store().verify.length).toBe(3);
+  });
+
+  it('stores a login under a fresh 256-bit state, saves the session, and hands back verifier and metadata once', async () => {
+    const s = store();
+    const session = fakeSession();
+    const state = await start(s, { session }, 'v'.repeat(43), { returnTo: '/q/1' });
+    expect(state).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(session.saves).toBe(1);
+    expect(pending(session)?.[state]).toMatchObject({ verifier: 'v'.repeat(43), meta: { returnTo: '/q/1' } });
+    expect(await finish(s, { session }, state)).toEqual(['v'.repeat(43), { returnTo: '/q/1' }]);
+    expect(session.saves).toBe(2);
+    expect(pending(session)).toBeUndefined();
+    const [again, info] = await finish(s, { session }, state);
+    expect(again).toBe(false);
+    expect(info).toEqual({ message: expect.stringMatching(/unknown state/), code: 'invalid_state' });
+  });
+
+  it('keeps several logins and completes them in any order', async () => {
+    const s = store();
+    const session = fakeSession();
+    const a = await start(s, { session }, 'a'.repeat(43), { returnTo: '/a' });
+    const b = await start(s, { session }, 'b'.repeat(43), { returnTo: '/b' });
+    expect(a).not.toBe(b);
+    expect(await finish(s, { session }, b)).toEqual(['b'.repeat(43), { returnTo: '/b' }]);
+    expect(await finish(s, { session }, a)).toEqual(['a'.repeat(43), { returnTo: '/a' }]);
+  });
+
+  it.each([undefined, '', 'tampered', '__proto__', 'constructor', ['x'], 42])('fails state %j without touching the other logins', async (bad) => {
+    const s = store();
+    const session = fakeSession();
+    const a = await start(s, { session }, 'a'.repeat(43));
+    const before = structuredClone(pending(session));
+    const savesBefore = session.saves;
+    const [verifier, info] = await finish(s, { session }, bad);
+    expect(verifier).toBe(false);
+    expect(info).toMatchObject({ code: 'invalid_state' });
+    expect(pending(session)).toEqual(before);
+    expect(session.saves).toBe(savesBefore);
+    expect((await finish(s, { session }, a))[0]).toBe('a'.repeat(43));
+  });
+
+  it('fails with no pending logins at all', async () => {
+    expect((await finish(store(), { session: fakeSession() }, 'x'))[0]).toBe(false);
+  });
+
+  it('keeps at most maxPendingLogins, dropping the oldest', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const s = store(600, 3);
+    const session = fakeSession();
+    const states: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      vi.setSystemTime(1_000_000 + i * 1000);
+      states.push(await start(s, { session }, `${i}`.repeat(43)));
+    }
+    expect(Object.keys(pending(session) ?? {})).toEqual(states.slice(2));
+    expect((await finish(s, { session }, states[0]))[0]).toBe(false);
+    expect((await finish(s, { session }, states[4]))[0]).toBe('4'.repeat(43));
+  });
+
+  it('expires a login after stateTTL seconds, consuming it', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(5_000_000);
+    const s = store(60);
+    const session = fakeSession();
+    const fresh = await start(s, { session }, 'f'.repeat(43));
+    const old = await start(s, { session }, 'o'.repeat(43));
+    vi.setSystemTime(5_000_000 + 60_000);
+    expect((await finish(s, { session }, fresh))[0]).toBe('f'.repeat(43));
+    vi.setSystemTime(5_000_000 + 60_001);
+    const [verifier, info] = await finish(s, { session }, old);
+    expect(verifier).toBe(false);
+    expect(info).toEqual({ message: expect.stringMatching(/expired/), code: 'invalid_state' });
+    expect(pending(session)).toBeUndefined();
+  });
+
+  it('prunes expired logins when a new one starts', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_000_000);
+    const s = store(10);
+    const session = fakeSession();
+    const old = await start(s, { session }, 'o'.repeat(43));
+    vi.setSystemTime(1_000_000 + 11_000);
+    const fresh = await start(s, { session }, 'f'.repeat(43));
+    expect(Object.keys(pending(session) ?? {})).toEqual([fresh]);
+    expect(old).not.toBe(fresh);
+  });
+
+  it('only keeps object metadata', async () => {
+    const s = store();
+    const session = fakeSession();
+    const state = await start(s, { session }, 'v'.repeat(43), true);
+    expect(pending(session)?.[state]).not.toHaveProperty('meta');
+  });
+
+  it('reports a failed session save as SESSION_STORE with status 503, on start and on the callback', async () => {
+    const s = store();
+    const session = fakeSession();
+    const state = await start(s, { session }, 'v'.repeat(43));
+    session.failSave = true;
+    const startError = await start(s, { session }, 'w'.repeat(43)).catch((err: unknown) => err);
+    expect(isSessionStoreError(startError)).toBe(true);
+    expect(startError).toMatchObject({ code: 'SESSION_STORE', status: 503 });
+    const finishError = await finish(s, { session }, state).catch((err: unknown) => err);
+    expect(finishError).toMatchObject({ code: 'SESSION_STORE', status: 503 });
+  });
+
+  it('needs a session', async () => {
+    const err = await start(store(), {}, 'v'.repeat(43)).catch((e: unknown) => e);
+    expect(isStackExchangeError(err) && err.code).toBe('SESSION_REQUIRED');
+    const err2 = await finish(store(), {}, 'x').catch((e: unknown) => e);
+    expect(isStackExchangeError(err2) && err2.code).toBe('SESSION_REQUIRED');
+  });
+
+  it('ignores a corrupt session value', async () => {
+    const session = fakeSession();
+    session[PENDING_LOGINS_KEY] = 'garbage';
+    const s = store();
+    const state = await start(s, { session }, 'v'.repeat(43));
+    expect(Object.keys(pending(session) ?? {})).toEqual([state]);
+  });
+});
