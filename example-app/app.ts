@@ -90,7 +90,7 @@ export async function createApp(config: AppConfig): Promise<ExampleApp> {
         key: config.stackExchange.key,
         callbackURL: config.callbackURL ?? `${publicURL}/auth/callback`,
         networkUsers: true,
-        userAgent: 'passport-stackexchange-oauth2-example-app',
+        userAgent: 'stackexchange-login-example/1.0',
         ...(config.stackExchange.clientSecret === undefined ? {} : { clientSecret: config.stackExchange.clientSecret }),
         ...(config.stackExchange.authorizationURL === undefined ? {} : { authorizationURL: config.stackExchange.authorizationURL }),
         ...(config.stackExchange.tokenURL === undefined ? {} : { tokenURL: config.stackExchange.tokenURL }),

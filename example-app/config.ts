@@ -21,7 +21,7 @@ export interface ServerConfig {
   publicURL: string | undefined;
   /** `SE_CALLBACK_URL`: the registered redirect URI; default `${publicURL}/auth/callback`. */
   callbackURL: string | undefined;
-  /** `SESSION_SECRET`, or a random one (sessions then do not survive a restart). */
+  /** `SESSION_SECRET`, or a random one (sessions then do not survive a restart); required in production. */
   sessionSecret: string;
   /** True when `SESSION_SECRET` was not set and a random secret was generated. */
   sessionSecretGenerated: boolean;
@@ -91,12 +91,17 @@ function credentialsFrom(env: Env): Credentials | undefined {
 /**
  * Reads the example app's settings from the environment.
  *
- * @throws TypeError naming the variable when a value is malformed, or when only one of `SE_CLIENT_ID`
- *   and `SE_KEY` is set.
+ * @throws TypeError naming the variable when a value is malformed, when only one of `SE_CLIENT_ID`
+ *   and `SE_KEY` is set, or when `SESSION_SECRET` is missing with `NODE_ENV=production`.
  */
 export function readConfig(env: Env = process.env): ServerConfig {
   const secret = env['SESSION_SECRET'];
   const host = env['HOST'];
+  const production = env['NODE_ENV'] === 'production';
+  // A per-start random secret logs everyone out on each deploy and breaks several instances.
+  if (production && (secret === undefined || secret === '')) {
+    throw new TypeError('example-app: SESSION_SECRET is required when NODE_ENV=production (e.g. SESSION_SECRET=$(openssl rand -base64 32))');
+  }
   return {
     port: portFrom(env, 'PORT', 3000),
     sandboxPort: portFrom(env, 'SANDBOX_PORT', 4000),
@@ -107,7 +112,7 @@ export function readConfig(env: Env = process.env): ServerConfig {
     sessionSecret: secret === undefined || secret === '' ? randomBytes(32).toString('base64url') : secret,
     sessionSecretGenerated: secret === undefined || secret === '',
     redisURL: env['REDIS_URL'] === '' ? undefined : env['REDIS_URL'],
-    production: env['NODE_ENV'] === 'production',
+    production,
     trustProxy: parseTrustProxy(env['TRUST_PROXY']),
   };
 }

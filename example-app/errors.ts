@@ -48,6 +48,12 @@ export function errorHandler(options: ErrorHandlerOptions): ErrorRequestHandler 
     }
     res.status(status);
     const returnTo = req.method === 'GET' ? req.originalUrl : '/';
-    sendPage(req, res, options.sandbox, errorPage(status, startURL(returnTo, [])));
+    try {
+      sendPage(req, res, options.sandbox, errorPage(status, startURL(returnTo, [])));
+    } catch (renderError) {
+      // Never fall through to Express's default handler, which shows stack traces outside production.
+      options.logError(`The error page failed: ${redact(String(renderError))}`);
+      res.type('text').send('Something went wrong.');
+    }
   };
 }

@@ -41,7 +41,13 @@ export function pageRoutes(options: PageRoutesOptions): Router {
         user:
           user === undefined
             ? undefined
-            : { displayName: user.displayName, reputation: user.reputation, siteName: user.siteName, avatarSrc: avatarSource(user.profileImage, sandbox) },
+            : {
+                displayName: user.displayName,
+                reputation: user.reputation,
+                siteName: user.siteName,
+                avatarSrc: avatarSource(user.profileImage, sandbox),
+                otherSites: user.networkAccounts.map((a) => a.siteName).filter((name) => name !== user.siteName),
+              },
       }),
       user === undefined ? ['/auth/client.js', '/static/home.js'] : [],
     );

@@ -65,6 +65,10 @@ async function main(): Promise<void> {
   if (sandbox === undefined) {
     console.log('Using Stack Exchange (SE_CLIENT_ID and SE_KEY are set).');
   } else {
+    const callbackHost = new URL(config.callbackURL ?? publicURL).hostname;
+    if (callbackHost !== 'localhost' && !callbackHost.endsWith('.localhost')) {
+      console.warn(`Warning: the sandbox's app is registered for the domain localhost; it will refuse the callback on ${callbackHost}.`);
+    }
     console.log(`Sandbox mode: SE_CLIENT_ID and SE_KEY are not set. Local Stack Exchange sandbox: ${sandbox.url}`);
   }
   console.log(`Example app: ${publicURL}`);

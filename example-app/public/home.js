@@ -11,6 +11,7 @@
   var messages = {
     access_denied: 'You declined access',
     popup_closed: 'The login window was closed before the login finished',
+    popup_blocked: 'The browser blocked the login window',
   };
 
   function show(text, isError) {
@@ -22,6 +23,11 @@
   function chosenScopes() {
     var boxes = form.querySelectorAll('input[name="scope"]:checked');
     return Array.prototype.map.call(boxes, function (box) { return box.value; });
+  }
+
+  // Stack Exchange sends names HTML-encoded (e.g. `Arts &amp; Crafts`); DOMParser decodes without running anything.
+  function decode(text) {
+    return new DOMParser().parseFromString(String(text), 'text/html').documentElement.textContent;
   }
 
   function expiryText(value) {
@@ -38,13 +44,13 @@
       function (login) {
         status.hidden = true;
         form.hidden = true;
-        document.getElementById('popup-name').textContent = login.displayName;
+        document.getElementById('popup-name').textContent = decode(login.displayName);
         document.getElementById('popup-account').textContent = String(login.accountId);
         document.getElementById('popup-expiry').textContent = expiryText(login.expirationDate);
         var list = document.getElementById('popup-network');
         (login.networkUsers || []).forEach(function (account) {
           var li = document.createElement('li');
-          li.textContent = account.site_name + ': ' + account.reputation + ' reputation';
+          li.textContent = decode(account.site_name) + ': ' + account.reputation + ' reputation';
           list.appendChild(li);
         });
         result.hidden = false;

@@ -10,7 +10,16 @@ export const SCOPE_CHOICES = [
 
 /** What the home page shows about the logged-in person, if anyone. */
 export interface HomeView {
-  user: { displayName: string; reputation: number; siteName: string; avatarSrc: string | undefined } | undefined;
+  user:
+    | {
+        displayName: string;
+        reputation: number;
+        siteName: string;
+        avatarSrc: string | undefined;
+        /** Names of the person's other sites, from the login. */
+        otherSites: readonly string[];
+      }
+    | undefined;
 }
 
 function loginForms(): HtmlValue {
@@ -53,7 +62,8 @@ export function homePage(view: HomeView): PageContent {
         : html`<section class="card user-summary">
         ${avatar(view.user.displayName, view.user.avatarSrc, 64)}
         <div>
-          <p>Logged in as <strong>${view.user.displayName}</strong>, ${view.user.reputation.toLocaleString('en-US')} reputation on ${view.user.siteName}.</p>
+          <p>Logged in as <strong id="home-name">${view.user.displayName}</strong>, ${view.user.reputation.toLocaleString('en-US')} reputation on ${view.user.siteName}.</p>
+          ${view.user.otherSites.length > 0 && html`<p id="home-other-sites">Also on ${view.user.otherSites.join(', ')}.</p>`}
           <p><a href="/profile">Profile</a> · <a href="/inbox">Inbox</a></p>
         </div>
       </section>`

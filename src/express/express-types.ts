@@ -1,3 +1,5 @@
+// express-session's own types give Express's Request its `session`; the router relies on it.
+import type {} from 'express-session';
 import type { StackExchangeClient } from '../api/client.js';
 import type { SessionTokens, StackExchangeSessionInfo } from './session-tokens.js';
 

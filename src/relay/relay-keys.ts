@@ -3,11 +3,6 @@ const RELAY_KEY = /^[A-Za-z0-9_-]{22,128}$/;
 /** An app id: a Stack Apps client id (digits) or any short URL-safe name. */
 const APP_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** Shortest accepted relay key: 22 base64url characters carry 132 bits. */
-export const RELAY_KEY_MIN_LENGTH = 22;
-/** Longest accepted relay key. */
-export const RELAY_KEY_MAX_LENGTH = 128;
-
 /** True when `value` is a well-formed relay key: `[A-Za-z0-9_-]`, 22–128 characters. */
 export function isRelayKey(value: unknown): value is string {
   return typeof value === 'string' && RELAY_KEY.test(value);

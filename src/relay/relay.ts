@@ -63,7 +63,8 @@ export function tokenRelay(options: TokenRelayOptions = {}): TokenRelay {
   const parseForm = express.text({ type: 'application/x-www-form-urlencoded', limit: '8kb' });
 
   // HEAD would run the GET handlers, and a GET stores or hands out a result: refuse it.
-  router.head(['/redirect', '/token'], (_req, res) => methodNotAllowed(res, 'GET, POST, OPTIONS'));
+  router.head('/redirect', (_req, res) => methodNotAllowed(res, 'GET, POST, OPTIONS'));
+  router.head('/token', (_req, res) => methodNotAllowed(res, 'GET, OPTIONS'));
   router.options('/redirect', (_req, res) => allow(res, 'GET, POST, OPTIONS'));
   router.options('/token', (_req, res) => allow(res, 'GET, OPTIONS'));
   router.get('/redirect', route((req, res) => redirectGet(config, req, res)));

@@ -17,10 +17,15 @@ export interface SandboxClient {
 
 /** A client to register; `clientSecret` and `name` are generated when left out. */
 export interface SandboxClientInit {
+  /** The app's `client_id`, unique among the apps. */
   clientId: string;
+  /** The app's API key. */
   key: string;
+  /** The OAuth domain, a bare host name such as `localhost` or `example.com`. */
   domain: string;
+  /** Default: a random secret. */
   clientSecret?: string;
+  /** Default: `App <clientId>`. */
   name?: string;
 }
 
@@ -67,8 +72,11 @@ export interface ThrottleViolation {
 /** An upvote the API accepted (not a `preview=true` one). */
 export interface RecordedUpvote {
   questionId: number;
+  /** Who voted (the token's account). */
   accountId: number;
+  /** The site's API parameter, e.g. `stackoverflow`. */
   site: string;
+  /** By the sandbox's clock (ms since the epoch). */
   time: number;
 }
 
@@ -132,6 +140,7 @@ export interface IssueTokenOptions {
 
 /** A token issued by {@link Sandbox.issueToken}. */
 export interface IssuedToken {
+  /** The token, shaped like Stack Exchange's (ends in `))`). */
   accessToken: string;
   /** Seconds until expiry; absent with the `no_expiry` scope. */
   expires?: number;

@@ -4,6 +4,7 @@ export type {
   AnyVerify,
   StackExchangeAuthInfo,
   StackExchangeAuthenticateOptions,
+  StackExchangeStrategySettings,
   StackExchangeTokenParams,
   StackExchangeTokens,
   VerifyCallback,

@@ -28,11 +28,6 @@ export interface PendingLoginSession {
   save?: (callback: (err?: unknown) => void) => void;
 }
 
-/** A request that may carry a session (`req.session` as express-session sets it). */
-export interface RequestWithSession {
-  session?: object | null;
-}
-
 /** Options of {@link PendingLoginStore}. */
 export interface PendingLoginStoreOptions {
   /** Seconds a pending login stays valid. */
@@ -69,13 +64,16 @@ function saveSession(session: PendingLoginSession, done: (err: SessionStoreError
   }
 }
 
-function requireSession(req: RequestWithSession): PendingLoginSession {
-  if (!req.session) {
+// Requests are taken as `object`: express-session's `req.session` exists on Express's Request type only
+// where the app's own types include express-session.
+function requireSession(req: object): PendingLoginSession {
+  const { session } = req as { session?: unknown };
+  if (typeof session !== 'object' || session === null) {
     throw new StackExchangeError('StackExchangeStrategy needs sessions: add express-session (or another session middleware) before passport', {
       code: 'SESSION_REQUIRED',
     });
   }
-  return req.session as PendingLoginSession;
+  return session as PendingLoginSession;
 }
 
 /**
@@ -104,7 +102,7 @@ export class PendingLoginStore {
    * Signature required by passport-oauth2 for PKCE stores: `(req, verifier, state, meta, callback)`,
    * where `state` is the `state` option of `passport.authenticate()` (kept as the login's metadata).
    */
-  store(req: RequestWithSession, verifier: string, appState: unknown, _endpoints: unknown, callback: StoreCallback): void {
+  store(req: object, verifier: string, appState: unknown, _endpoints: unknown, callback: StoreCallback): void {
     let session: PendingLoginSession;
     try {
       session = requireSession(req);
@@ -132,7 +130,7 @@ export class PendingLoginStore {
    * metadata (`callback(null, verifier, meta)`), or with `false` and an {@link InvalidStateInfo} when the
    * state is missing, unknown or expired.
    */
-  verify(req: RequestWithSession, providedState: unknown, callback: VerifyCallback): void {
+  verify(req: object, providedState: unknown, callback: VerifyCallback): void {
     let session: PendingLoginSession;
     try {
       session = requireSession(req);

@@ -4,6 +4,7 @@ import { StackExchangeClient } from '../api/client.js';
 import type { StackExchangeClientOptions } from '../api/client-options.js';
 import { StackExchangeError, isStackExchangeError } from '../errors/stackexchange-error.js';
 import { TokenError, TokenErrorCode } from '../errors/token-error.js';
+import { logger } from '../util/debug.js';
 import { StackExchangeAuthorizationError } from './authorization-error.js';
 import { classifyCallback } from './callback-query.js';
 import { loadProfile } from './load-profile.js';
@@ -14,12 +15,15 @@ import type { StackExchangeProfile } from './profile.js';
 import { exchangeCode } from './token-exchange.js';
 import type { TokenSet } from './token-exchange.js';
 
+/** The strategy's validated options with defaults applied, without the client secret. */
+export type StackExchangeStrategySettings = Omit<ResolvedStrategyOptions, 'clientSecret'>;
+
 /** The tokens of a login, handed to the app in passport's `info.tokens` (keep them server-side). */
 export interface StackExchangeTokens {
   accessToken: string;
   /** When the token expires (ms since the epoch), or `null` with the `no_expiry` scope. */
   expiresAt: number | null;
-  /** The granted scopes as reported by the token endpoint, otherwise the scopes asked for. */
+  /** The granted scopes when the token endpoint reports them (Stack Exchange does not), otherwise the configured `scope`. */
   scope: string[];
 }
 
@@ -98,6 +102,8 @@ export interface StackExchangeAuthenticateOptions {
   [option: string]: unknown;
 }
 
+const log = logger('strategy');
+
 function tokenParams(tokens: TokenSet, askedScope: readonly string[]): StackExchangeTokenParams {
   const params: StackExchangeTokenParams = {
     ...tokens.raw,
@@ -110,7 +116,7 @@ function tokenParams(tokens: TokenSet, askedScope: readonly string[]): StackExch
   return params;
 }
 
-function clientOptions(settings: ResolvedStrategyOptions): StackExchangeClientOptions {
+function clientOptions(settings: StackExchangeStrategySettings): StackExchangeClientOptions {
   return {
     key: settings.key,
     site: settings.site,
@@ -173,8 +179,8 @@ function adaptVerify(verify: AnyVerify | undefined, passReqToCallback: boolean):
  */
 export class StackExchangeStrategy extends OAuth2Strategy {
   override name = 'stackexchange';
-  /** The validated options with defaults applied. */
-  readonly settings: Readonly<ResolvedStrategyOptions>;
+  /** The validated options with defaults applied (without the client secret, so logging the strategy cannot print it). */
+  readonly settings: Readonly<StackExchangeStrategySettings>;
   /** The state store holding the pending logins. */
   readonly pendingLogins: PendingLoginStore;
 
@@ -185,7 +191,7 @@ export class StackExchangeStrategy extends OAuth2Strategy {
   /** For options whose `passReqToCallback` is only known as a `boolean`: `verify` must then match it at run time. */
   constructor(options: StackExchangeStrategyOptions, verify?: AnyVerify);
   constructor(options: StackExchangeStrategyOptions, verify?: AnyVerify) {
-    const settings = resolveStrategyOptions(options);
+    const { clientSecret, ...settings } = resolveStrategyOptions(options);
     if (verify !== undefined && typeof verify !== 'function') {
       throw new TypeError('StackExchangeStrategy: verify must be a function (e.g. (accessToken, refreshToken, profile, done) => done(null, profile))');
     }
@@ -197,8 +203,8 @@ export class StackExchangeStrategy extends OAuth2Strategy {
         authorizationURL: settings.authorizationURL,
         tokenURL: settings.tokenURL,
         clientID: settings.clientID,
-        // Unused: the token request is made by exchangeCode, which sends no secret for public clients.
-        clientSecret: settings.clientSecret ?? '',
+        // node-oauth never sees the secret: the token request is exchangeCode's (see below).
+        clientSecret: '',
         callbackURL: settings.callbackURL,
         scope: settings.scope.length > 0 ? settings.scope : undefined,
         scopeSeparator: ' ',
@@ -216,7 +222,7 @@ export class StackExchangeStrategy extends OAuth2Strategy {
       exchangeCode({
         tokenURL: settings.tokenURL,
         clientID: settings.clientID,
-        ...(settings.clientSecret === undefined ? {} : { clientSecret: settings.clientSecret }),
+        ...(clientSecret === undefined ? {} : { clientSecret }),
         code,
         redirectURI: params['redirect_uri'] as string,
         codeVerifier: params['code_verifier'] as string,
@@ -250,7 +256,10 @@ export class StackExchangeStrategy extends OAuth2Strategy {
    */
   override authenticate(req: Request, options: StackExchangeAuthenticateOptions = {}): void {
     const request = classifyCallback(req);
-    if (request.kind === 'bad_request') return this.fail({ message: request.message, code: 'bad_request' }, 400);
+    if (request.kind === 'bad_request') {
+      log(`callback refused: ${request.message}`);
+      return this.fail({ message: request.message, code: 'bad_request' }, 400);
+    }
     if (request.kind === 'error') return this.authorizationError(req, request.error, request.state);
 
     let checked: StackExchangeAuthenticateOptions;
@@ -271,6 +280,7 @@ export class StackExchangeStrategy extends OAuth2Strategy {
     this.pendingLogins.verify(req, state, (err, verifier, stateOrInfo) => {
       if (err) return this.error(err);
       if (verifier === false || verifier === undefined) return this.fail(stateOrInfo as object, 403);
+      log(`authorization error callback: ${error === 'access_denied' ? error : 'other than access_denied'}`);
       if (error === 'access_denied') {
         return this.fail({ message: 'You declined access', code: 'access_denied', ...(stateOrInfo === undefined ? {} : { state: stateOrInfo }) });
       }

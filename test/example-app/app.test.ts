@@ -169,9 +169,23 @@ describe('logged in', () => {
     expect(res.text).not.toContain('gravatar');
     const associated = ex.se.requests.filter((r) => r.path === '/2.3/me/associated');
     expect(associated.length).toBeGreaterThanOrEqual(1);
+    expect(associated.at(-1)?.headers['user-agent']).toMatch(/^stackexchange-login-example\/1\.0 passport-stackexchange-oauth2\//);
     const token = tokensUsed()[0];
     expect(token).toBeDefined();
     expect(res.text).not.toContain(token);
+  });
+
+  it('shows names as Stack Exchange meant them: decoded once, escaped once', async () => {
+    const sean = ex.se.users.find((u) => u.displayName === "Seán O'Sandbox");
+    if (sean === undefined) throw new Error('no sample user Seán');
+    const agent = request.agent(ex.server);
+    await logIn(agent, { accountId: sean.accountId });
+    const profile = await agent.get('/profile').expect(200);
+    expect(profile.text).toContain('<h1 id="display-name">Seán O&#39;Sandbox</h1>');
+    const home = await agent.get('/').expect(200);
+    expect(home.text).toContain('Logged in as <strong id="home-name">Seán O&#39;Sandbox</strong>, 1 reputation on Stack Overflow.');
+    expect(home.text).toContain('<p id="home-other-sites">Also on Unix &amp; Linux.</p>');
+    expect(home.text).not.toContain('id="login-form"');
   });
 
   it('uses an httpOnly, SameSite=Lax session cookie, not Secure over plain http', async () => {
@@ -250,6 +264,19 @@ describe('behind a proxy', () => {
     } finally {
       await proxied.close();
     }
+  });
+
+  it('served over HTTPS (PUBLIC_URL https://...): HSTS and upgrade-insecure-requests', async () => {
+    const secure = await startExample({ app: { trustProxy: 'loopback', publicURL: 'https://localhost' } });
+    try {
+      const res = await request(secure.server).get('/').set('X-Forwarded-Proto', 'https').expect(200);
+      expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+      expect(res.headers['content-security-policy']).toContain('upgrade-insecure-requests');
+    } finally {
+      await secure.close();
+    }
+    const plain = await request(ex.server).get('/').expect(200);
+    expect(plain.headers['strict-transport-security']).toBeUndefined();
   });
 
   it('ignores X-Forwarded-Proto when no proxy is trusted', async () => {

@@ -61,6 +61,7 @@ describe('readConfig', () => {
     expect(() => readConfig({ SANDBOX_PORT: '70000' })).toThrow(/SANDBOX_PORT/);
     expect(() => readConfig({ PUBLIC_URL: 'example.org' })).toThrow(/PUBLIC_URL must be an absolute URL/);
     expect(() => readConfig({ SE_CALLBACK_URL: 'ftp://example.org/cb' })).toThrow(/SE_CALLBACK_URL must be an http\(s\) URL/);
+    expect(() => readConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET is required when NODE_ENV=production/);
   });
 });
 

@@ -12,6 +12,8 @@ export function createBrowser(): Browser {
 
 /** Options of {@link startLogin} and {@link login}. */
 export interface LoginOptions {
+  /** The router's basePath. Default `/auth`. */
+  basePath?: string;
   /** `returnTo` of the start route. */
   returnTo?: string;
   /** `scope` of the start route, e.g. `'read_inbox,no_expiry'`. */
@@ -36,7 +38,8 @@ export function startPath(options: LoginOptions = {}): string {
   if (options.popup) params.set('popup', '1');
   if (options.networkUsers) params.set('networkUsers', '1');
   const query = params.toString();
-  return query === '' ? '/auth/start' : `/auth/start?${query}`;
+  const start = `${options.basePath ?? '/auth'}/start`;
+  return query === '' ? start : `${start}?${query}`;
 }
 
 /**

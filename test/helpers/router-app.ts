@@ -79,7 +79,7 @@ export async function startRouterApp(se: Sandbox, options: RouterAppOptions = {}
     clientID: client.clientId,
     clientSecret: client.clientSecret,
     key: client.key,
-    callbackURL: `${publicURL}/auth/callback`,
+    callbackURL: `${publicURL}${options.router?.basePath ?? '/auth'}/callback`,
     authorizationURL: se.authorizationURL,
     tokenURL: se.tokenURL,
     apiURL: se.apiURL,

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { resolveStrategyOptions } from '../../src/strategy/options.js';
 import type { StackExchangeStrategyOptions } from 'passport-stackexchange-oauth2';
@@ -101,6 +102,12 @@ describe('StackExchangeStrategy construction', () => {
 
   it('rejects an apiURL the API client would refuse (plain http off loopback)', () => {
     expect(() => new StackExchangeStrategy({ ...valid, apiURL: 'http://api.example/2.3' })).toThrow(/apiURL/);
+  });
+
+  it('keeps the client secret out of the strategy object, so logging it cannot print it', () => {
+    const strategy = new StackExchangeStrategy({ ...valid, clientSecret: 'very-secret-value' });
+    expect(inspect(strategy, { depth: 10, showHidden: true })).not.toContain('very-secret-value');
+    expect(strategy.settings).toMatchObject({ clientID: '1234', stateTTL: 600 });
   });
 
   it('rejects a verify that is not a function', () => {

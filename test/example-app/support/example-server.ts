@@ -17,7 +17,7 @@ export interface RunningExample {
 
 /** Starts the sandbox and the example app against it, as `npm start` does without credentials. */
 export async function startExample(
-  options: { sandbox?: SandboxOptions; app?: Partial<Pick<AppConfig, 'redisURL' | 'redisPrefix' | 'trustProxy'>> } = {},
+  options: { sandbox?: SandboxOptions; app?: Partial<Pick<AppConfig, 'redisURL' | 'redisPrefix' | 'trustProxy' | 'publicURL'>> } = {},
 ): Promise<RunningExample> {
   const se = await createSandbox({ port: 0, ...options.sandbox });
   const server = createServer();
