@@ -22,7 +22,6 @@ interface LoginMeta {
   returnTo?: unknown;
   popup?: unknown;
   networkUsers?: unknown;
-  scope?: unknown;
 }
 
 function asMeta(value: unknown): LoginMeta {
@@ -46,21 +45,11 @@ function peekMeta(req: Request): LoginMeta {
   return asMeta((pending[state] as { meta?: unknown } | undefined)?.meta);
 }
 
-function sameScopes(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((scope) => b.includes(scope));
-}
-
-/**
- * The tokens of `info.tokens`. Stack Exchange does not report the granted scopes, and the strategy then
- * falls back to its configured scopes, not to this login's: a login that asked for more (`meta.scope`)
- * records what it asked for.
- */
-function tokensOf(info: unknown, meta: LoginMeta, configured: readonly string[]): SessionTokens | undefined {
+/** The tokens of `info.tokens` (the strategy fills `scope` with what this login asked for). */
+function tokensOf(info: unknown): SessionTokens | undefined {
   const tokens = (info as Partial<StackExchangeAuthInfo> | undefined)?.tokens;
   if (typeof tokens !== 'object' || tokens === null || typeof tokens.accessToken !== 'string') return undefined;
-  const reported = Array.isArray(tokens.scope) ? tokens.scope.filter((s): s is string => typeof s === 'string') : [];
-  const asked = Array.isArray(meta.scope) ? meta.scope.filter((s): s is string => typeof s === 'string') : undefined;
-  const scope = asked !== undefined && sameScopes(reported, configured) ? asked : reported;
+  const scope = Array.isArray(tokens.scope) ? tokens.scope.filter((s): s is string => typeof s === 'string') : [];
   return { accessToken: tokens.accessToken, expiresAt: typeof tokens.expiresAt === 'number' ? tokens.expiresAt : null, scope };
 }
 
@@ -133,7 +122,7 @@ export function callbackRoute(context: RequestContext): RequestHandler {
         return sendLoginFailure(req, res, failureCodeOfInfo(info), target({ ...peeked, ...stateMeta }));
       }
       const meta = { ...peeked, ...asMeta((info as Partial<StackExchangeAuthInfo> | undefined)?.state) };
-      const tokens = tokensOf(info, meta, facts.settings.scope);
+      const tokens = tokensOf(info);
       if (tokens === undefined) return unexpected(new TypeError('stackExchangeAuth: the strategy gave no info.tokens; use StackExchangeStrategy'), meta);
       return establishSession(req, user, tokens, (loginErr, sessionErr) => {
         // req.login's errors include the app's serializeUser: they are the app's to handle.

@@ -63,8 +63,6 @@ export function startRoute(context: RequestContext): RequestHandler {
       ...(returnTo === undefined ? {} : { returnTo }),
       ...(popup ? { popup: true } : {}),
       ...(query['networkUsers'] === '1' ? { networkUsers: true } : {}),
-      // Kept so the callback knows what this login asked for (see tokensOf in callback-route.ts).
-      ...(scope === undefined ? {} : { scope }),
     };
 
     const options: StackExchangeAuthenticateOptions = { state, ...(scope === undefined ? {} : { scope }) };

@@ -14,6 +14,29 @@ export interface PendingLogin {
   createdAt: number;
   /** The `state` option given to `passport.authenticate()` at the start (e.g. `{ returnTo }`), if any. */
   meta?: unknown;
+  /** The scopes this login asked for (Stack Exchange's token answer does not say which were granted). */
+  scope?: string[];
+}
+
+/**
+ * What `StackExchangeStrategy` hands the store as passport-oauth2's `state` at the start of a login:
+ * the app's metadata and the scopes asked for, which the store keeps with the pending login.
+ */
+export class LoginStart {
+  constructor(
+    /** The app's metadata (the `state` object given to `passport.authenticate()`), if any. */
+    readonly meta: object | undefined,
+    /** The scopes this login asks for. */
+    readonly scope: readonly string[],
+  ) {}
+}
+
+// The login each callback request consumed, for the strategy to read after the token exchange.
+const consumed = new WeakMap<object, PendingLogin>();
+
+/** The pending login that the callback `req` consumed, once the store has verified its state. */
+export function consumedLogin(req: object): PendingLogin | undefined {
+  return consumed.get(req);
 }
 
 /** Why a callback's state was refused; handed to passport's `fail()` as the challenge. */
@@ -116,7 +139,9 @@ export class PendingLoginStore {
     );
     const state = randomToken();
     const login: PendingLogin = { verifier, createdAt: now };
-    if (appState !== undefined && appState !== null && typeof appState === 'object') login.meta = appState;
+    const meta = appState instanceof LoginStart ? appState.meta : appState;
+    if (meta !== undefined && meta !== null && typeof meta === 'object') login.meta = meta;
+    if (appState instanceof LoginStart && appState.scope.length > 0) login.scope = [...appState.scope];
     kept.push([state, login]);
     kept.sort((a, b) => a[1].createdAt - b[1].createdAt);
     const dropped = Math.max(0, kept.length - this.#max);
@@ -151,6 +176,7 @@ export class PendingLoginStore {
       if (!isPendingLogin(login) || this.#isExpired(login, Date.now())) {
         return callback(null, false, { message: 'The login request expired; please try again', code: 'invalid_state' } satisfies InvalidStateInfo);
       }
+      consumed.set(req, login);
       return callback(null, login.verifier, login.meta);
     });
   }

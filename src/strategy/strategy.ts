@@ -10,7 +10,7 @@ import { classifyCallback } from './callback-query.js';
 import { loadProfile } from './load-profile.js';
 import { absoluteURL, parseScope, resolveStrategyOptions } from './options.js';
 import type { ResolvedStrategyOptions, StackExchangeStrategyOptions } from './options.js';
-import { PendingLoginStore } from './pending-logins.js';
+import { LoginStart, PendingLoginStore, consumedLogin } from './pending-logins.js';
 import type { StackExchangeProfile } from './profile.js';
 import { exchangeCode } from './token-exchange.js';
 import type { TokenSet } from './token-exchange.js';
@@ -23,7 +23,7 @@ export interface StackExchangeTokens {
   accessToken: string;
   /** When the token expires (ms since the epoch), or `null` with the `no_expiry` scope. */
   expiresAt: number | null;
-  /** The granted scopes when the token endpoint reports them (Stack Exchange does not), otherwise the configured `scope`. */
+  /** The granted scopes when the token endpoint reports them (Stack Exchange does not), otherwise the scopes this login asked for. */
   scope: string[];
 }
 
@@ -104,12 +104,13 @@ export interface StackExchangeAuthenticateOptions {
 
 const log = logger('strategy');
 
-function tokenParams(tokens: TokenSet, askedScope: readonly string[]): StackExchangeTokenParams {
+/** The token answer as `params`; `scope` is what the endpoint reported (Stack Exchange: nothing). */
+function tokenParams(tokens: TokenSet): StackExchangeTokenParams {
   const params: StackExchangeTokenParams = {
     ...tokens.raw,
     access_token: tokens.accessToken,
     expiresAt: tokens.expiresAt,
-    scope: tokens.scope.length > 0 ? tokens.scope : [...askedScope],
+    scope: tokens.scope,
   };
   if (tokens.expires === undefined) delete params.expires;
   else params.expires = tokens.expires;
@@ -128,12 +129,15 @@ function clientOptions(settings: StackExchangeStrategySettings): StackExchangeCl
 }
 
 /**
- * The function handed to passport-oauth2 as `verify`: always the `params` form (so the token answer is
- * available), it calls the app's `verify` in the form the app wrote and adds `tokens` to the info of
- * a successful login. Without an app `verify` the user is the profile.
+ * The function handed to passport-oauth2 as `verify`: always the form with the request and `params`
+ * (the request leads to the consumed pending login and the scopes it asked for), it calls the app's
+ * `verify` in the form the app wrote and adds `tokens` to the info of a successful login. Without an
+ * app `verify` the user is the profile.
  */
-function adaptVerify(verify: AnyVerify | undefined, passReqToCallback: boolean): LooseVerify {
-  const run = (req: Request | undefined, accessToken: string, params: StackExchangeTokenParams, profile: StackExchangeProfile, done: VerifyCallback): void => {
+function adaptVerify(verify: AnyVerify | undefined, passReqToCallback: boolean, configuredScope: readonly string[]): LooseVerify {
+  const run = (req: Request, accessToken: string, params: StackExchangeTokenParams, profile: StackExchangeProfile, done: VerifyCallback): void => {
+    // Stack Exchange does not report the granted scopes: they are the ones this login asked for.
+    if (params.scope.length === 0) params.scope = [...(consumedLogin(req)?.scope ?? configuredScope)];
     const tokens: StackExchangeTokens = { accessToken, expiresAt: params.expiresAt, scope: params.scope };
     const verified: VerifyCallback = (err, user, info) => {
       if (err || !user) return done(err, user, info);
@@ -147,14 +151,10 @@ function adaptVerify(verify: AnyVerify | undefined, passReqToCallback: boolean):
     }
     return verify.length >= 5 ? call(accessToken, undefined, params, profile, verified) : call(accessToken, undefined, profile, verified);
   };
-  // passport-oauth2 picks the form by arity: 6 with the request, 5 without, both with `params`.
-  return passReqToCallback
-    ? function verifyWithRequest(req: unknown, accessToken: unknown, _refreshToken: unknown, params: unknown, profile: unknown, done: unknown) {
-        run(req as Request, accessToken as string, params as StackExchangeTokenParams, profile as StackExchangeProfile, done as VerifyCallback);
-      }
-    : function verifyWithoutRequest(accessToken: unknown, _refreshToken: unknown, params: unknown, profile: unknown, done: unknown) {
-        run(undefined, accessToken as string, params as StackExchangeTokenParams, profile as StackExchangeProfile, done as VerifyCallback);
-      };
+  // passport-oauth2 picks the form by arity: 6 is the one with the request and `params`.
+  return function verifyWithRequest(req: unknown, accessToken: unknown, _refreshToken: unknown, params: unknown, profile: unknown, done: unknown) {
+    run(req as Request, accessToken as string, params as StackExchangeTokenParams, profile as StackExchangeProfile, done as VerifyCallback);
+  };
 }
 
 /**
@@ -210,9 +210,9 @@ export class StackExchangeStrategy extends OAuth2Strategy {
         scopeSeparator: ' ',
         pkce: true,
         store: pendingLogins as unknown as OAuth2Strategy.StateStore,
-        passReqToCallback: settings.passReqToCallback as false,
+        passReqToCallback: true,
       },
-      adaptVerify(verify, settings.passReqToCallback) as OAuth2Strategy.VerifyFunction,
+      adaptVerify(verify, settings.passReqToCallback, settings.scope) as OAuth2Strategy.VerifyFunctionWithRequest,
     );
     this.settings = Object.freeze(settings);
     this.pendingLogins = pendingLogins;
@@ -230,7 +230,7 @@ export class StackExchangeStrategy extends OAuth2Strategy {
         userAgent: settings.userAgent,
         ...(settings.fetch === undefined ? {} : { fetch: settings.fetch }),
       }).then(
-        (tokens) => callback(null, tokens.accessToken, undefined, tokenParams(tokens, settings.scope)),
+        (tokens) => callback(null, tokens.accessToken, undefined, tokenParams(tokens)),
         (err: unknown) => callback(err),
       );
     }) as typeof this._oauth2.getOAuthAccessToken;
@@ -271,6 +271,11 @@ export class StackExchangeStrategy extends OAuth2Strategy {
     if (request.kind === 'code' && (req.query as Record<string, unknown> | undefined)?.['code'] !== request.code) {
       // passport-oauth2 reads req.query: an app whose query parser hides the code would start a new login.
       return this.fail({ message: 'The callback parameters could not be read', code: 'bad_request' }, 400);
+    }
+    if (request.kind === 'start') {
+      const meta = typeof checked.state === 'object' ? checked.state : undefined;
+      const scope = checked.scope === undefined ? this.settings.scope : parseScope(checked.scope, 'scope');
+      checked.state = new LoginStart(meta, scope);
     }
     return super.authenticate(req, checked);
   }

@@ -57,7 +57,7 @@ export interface LoginAppOptions {
 
 /**
  * A small Express 5 app with express-session and passport using the strategy against the sandbox:
- * `/login` starts (state metadata `{ returnTo }` from the query), `/auth/callback` completes and answers
+ * `/login` starts (state metadata `{ returnTo }` and a per-login `scope` from the query), `/auth/callback` completes and answers
  * JSON (`{ user, info }`, `{ failure, status }` or `{ error }`), `/pending` lists pending states.
  */
 export async function startLoginApp(se: LoginProvider, options: LoginAppOptions = {}): Promise<LoginApp> {
@@ -98,7 +98,8 @@ export async function startLoginApp(se: LoginProvider, options: LoginAppOptions 
   app.get('/login', (req, res, next) => {
     const returnTo = typeof req.query['returnTo'] === 'string' ? req.query['returnTo'] : '/';
     const stateOption = typeof req.query['rawState'] === 'string' ? req.query['rawState'] : { returnTo };
-    authenticator.authenticate('stackexchange', { state: stateOption } as passport.AuthenticateOptions)(req, res, next);
+    const scope = typeof req.query['scope'] === 'string' ? { scope: req.query['scope'] } : {};
+    authenticator.authenticate('stackexchange', { state: stateOption, ...scope } as passport.AuthenticateOptions)(req, res, next);
   });
   app.get('/auth/callback', (req, res, next) => {
     authenticator.authenticate('stackexchange', (err: unknown, user: Express.User | false, info: unknown, status: unknown) => {

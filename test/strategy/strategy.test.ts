@@ -125,6 +125,29 @@ describe('StackExchangeStrategy against the sandbox', () => {
     expect(res.body.info.tokens).toMatchObject({ expiresAt: null, scope: ['no_expiry', 'read_inbox'] });
   });
 
+  it("records each login's own scopes, which Stack Exchange's token answer does not report", async () => {
+    const verified: StackExchangeTokenParams[] = [];
+    const login = await app({
+      strategy: { scope: ['no_expiry'] },
+      verify: (_a: string, _r: undefined, params: StackExchangeTokenParams, profile: StackExchangeProfile, done: VerifyCallback) => {
+        verified.push(params);
+        done(null, profile);
+      },
+    });
+    const wider = await login.start('?scope=no_expiry,read_inbox');
+    expect(wider.searchParams.get('scope')).toBe('no_expiry read_inbox');
+    const plain = await login.start();
+    expect(plain.searchParams.get('scope')).toBe('no_expiry');
+
+    // Completed in reverse order: each login keeps the scopes it asked for, not the last one's.
+    const plainDone = await login.callback(await se.authorize(plain, { accountId: user0().accountId }));
+    const widerDone = await login.callback(await se.authorize(wider, { accountId: user0().accountId }));
+    expect(plainDone.body.info.tokens.scope).toEqual(['no_expiry']);
+    expect(widerDone.body.info.tokens.scope).toEqual(['no_expiry', 'read_inbox']);
+    expect(verified.map((p) => p.scope)).toEqual([['no_expiry'], ['no_expiry', 'read_inbox']]);
+    expect(tokenRequests().every((r) => r.form?.['scope'] === undefined)).toBe(true);
+  });
+
   it('completes two tabs in reverse order, each with its own metadata', async () => {
     const login = await app();
     const tabA = await approvedCallback(login, '?returnTo=%2Fa');
