@@ -1,5 +1,5 @@
 import type { StackExchangeProfile } from 'passport-stackexchange-oauth2';
-import { decodeEntities } from './views/html.js';
+import { decodeHtmlEntities } from 'passport-stackexchange-oauth2';
 
 /** One of the person's accounts across the network, as kept in the session. */
 export interface AppNetworkAccount {
@@ -41,13 +41,13 @@ export function toAppUser(profile: StackExchangeProfile): AppUser {
   const home = network.find((a) => host !== undefined && hostOf(a.site_url) === host);
   return {
     accountId: profile.accountId,
-    displayName: decodeEntities(profile.displayName),
+    displayName: profile.displayName,
     profileImage: profile.photos[0]?.value ?? null,
     reputation: profile.reputation,
     site: profile.site,
-    siteName: home === undefined ? (host ?? profile.site) : decodeEntities(home.site_name),
+    siteName: home === undefined ? (host ?? profile.site) : decodeHtmlEntities(home.site_name),
     profileUrl: profile.profileUrl,
-    networkAccounts: network.map((a) => ({ siteName: decodeEntities(a.site_name), siteUrl: a.site_url, reputation: a.reputation })),
+    networkAccounts: network.map((a) => ({ siteName: decodeHtmlEntities(a.site_name), siteUrl: a.site_url, reputation: a.reputation })),
   };
 }
 

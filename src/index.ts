@@ -9,6 +9,7 @@ export type { StackExchangeApiErrorOptions } from './errors/api-error.js';
 export { StackExchangeNetworkError, NetworkErrorCode, isStackExchangeNetworkError } from './errors/network-error.js';
 export type { StackExchangeNetworkErrorOptions } from './errors/network-error.js';
 export { redact } from './util/redact.js';
+export { decodeHtmlEntities } from './util/html-entities.js';
 
 export type * from './api/types.js';
 export * from './api/index.js';

@@ -25,7 +25,7 @@
     return Array.prototype.map.call(boxes, function (box) { return box.value; });
   }
 
-  // Stack Exchange sends names HTML-encoded (e.g. `Arts &amp; Crafts`); DOMParser decodes without running anything.
+  // Stack Exchange sends site names HTML-encoded (e.g. `Arts &amp; Crafts`); DOMParser decodes without running anything.
   function decode(text) {
     return new DOMParser().parseFromString(String(text), 'text/html').documentElement.textContent;
   }
@@ -44,7 +44,7 @@
       function (login) {
         status.hidden = true;
         form.hidden = true;
-        document.getElementById('popup-name').textContent = decode(login.displayName);
+        document.getElementById('popup-name').textContent = login.displayName;
         document.getElementById('popup-account').textContent = String(login.accountId);
         document.getElementById('popup-expiry').textContent = expiryText(login.expirationDate);
         var list = document.getElementById('popup-network');

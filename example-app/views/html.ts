@@ -42,22 +42,6 @@ export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Saf
   return new SafeHtml(out);
 }
 
-const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
-
-/**
- * Decodes the character references Stack Exchange puts in text fields (`title`, `display_name` and
- * `site_name` come HTML-encoded, e.g. `Don&#39;t`), so that {@link html} can escape them exactly once.
- */
-export function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (match, ref: string) => {
-    if (ref[0] === '#') {
-      const code = ref[1] === 'x' || ref[1] === 'X' ? Number.parseInt(ref.slice(2), 16) : Number(ref.slice(1));
-      return Number.isInteger(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : match;
-    }
-    return NAMED[ref.toLowerCase()] ?? match;
-  });
-}
-
 /** `href` only for http(s) URLs: anything else (e.g. `javascript:`) is not made a link. */
 export function safeHref(url: string): string | undefined {
   try {

@@ -1,5 +1,5 @@
-import type { InboxItem } from 'passport-stackexchange-oauth2';
-import { decodeEntities, html, safeHref, type SafeHtml } from './html.js';
+import { decodeHtmlEntities, type InboxItem } from 'passport-stackexchange-oauth2';
+import { html, safeHref, type SafeHtml } from './html.js';
 import type { PageContent } from './layout.js';
 
 /** The inbox page: the unread items, or why they cannot be shown. */
@@ -19,12 +19,12 @@ const ITEM_TYPES: Record<string, string> = {
 };
 
 function item(i: InboxItem): SafeHtml {
-  const title = decodeEntities(i.title);
+  const title = decodeHtmlEntities(i.title);
   const href = safeHref(i.link);
   return html`<li class="inbox-item">
     <span class="tag">${ITEM_TYPES[i.item_type] ?? i.item_type}</span>
     ${href === undefined ? html`<span>${title}</span>` : html`<a href="${href}" rel="noreferrer">${title}</a>`}
-    <small>on ${decodeEntities(i.site.name)}, <time datetime="${new Date(i.creation_date * 1000).toISOString()}">${new Date(i.creation_date * 1000).toISOString().slice(0, 10)}</time></small>
+    <small>on ${decodeHtmlEntities(i.site.name)}, <time datetime="${new Date(i.creation_date * 1000).toISOString()}">${new Date(i.creation_date * 1000).toISOString().slice(0, 10)}</time></small>
   </li>`;
 }
 

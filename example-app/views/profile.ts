@@ -1,6 +1,6 @@
-import type { NetworkUser } from 'passport-stackexchange-oauth2';
+import { decodeHtmlEntities, type NetworkUser } from 'passport-stackexchange-oauth2';
 import { avatar } from './avatar.js';
-import { decodeEntities, html, safeHref, type SafeHtml } from './html.js';
+import { html, safeHref, type SafeHtml } from './html.js';
 import type { PageContent } from './layout.js';
 
 /** Everything the profile page shows. */
@@ -72,7 +72,7 @@ export function profilePage(view: ProfileView): PageContent {
           : html`<table id="network-accounts">
         <thead><tr><th>Site</th><th class="num">Reputation</th><th class="num">Questions</th><th class="num">Answers</th></tr></thead>
         <tbody>${accounts.map(
-          (a) => html`<tr><td>${siteLink(decodeEntities(a.site_name), a.site_url)}</td><td class="num">${a.reputation.toLocaleString('en-US')}</td><td class="num">${a.question_count}</td><td class="num">${a.answer_count}</td></tr>`,
+          (a) => html`<tr><td>${siteLink(decodeHtmlEntities(a.site_name), a.site_url)}</td><td class="num">${a.reputation.toLocaleString('en-US')}</td><td class="num">${a.question_count}</td><td class="num">${a.answer_count}</td></tr>`,
         )}</tbody>
       </table>`
       }

@@ -2,6 +2,7 @@ import type { NetworkUser, User } from '../api/types.js';
 import { POPUP_MESSAGE_TYPE } from './client-script.js';
 import type { PopupLoginSuccess } from './popup-page.js';
 import type { SessionTokens } from './session-tokens.js';
+import { decodeHtmlEntities } from '../util/html-entities.js';
 
 /** The API calls the popup result may need (a `StackExchangeClient` with the new token fits). */
 export interface PopupResultApi {
@@ -31,7 +32,7 @@ export async function popupLoginResult(user: unknown, tokens: SessionTokens, wan
     const me = (await api.get<User>('/me', { site })).items[0];
     if (me !== undefined) {
       accountId = me.account_id;
-      displayName = me.display_name;
+      displayName = decodeHtmlEntities(me.display_name);
     } else {
       const accounts = await loadNetwork();
       network = accounts;

@@ -1,5 +1,6 @@
 import type { NetworkUser, User, UserType } from '../api/types.js';
 import { StackExchangeError } from '../errors/stackexchange-error.js';
+import { decodeHtmlEntities } from '../util/html-entities.js';
 
 /**
  * The user as passport profiles go (the Portable Contacts fields passport uses, plus Stack Exchange's).
@@ -14,6 +15,7 @@ export interface StackExchangeProfile {
   accountId: number;
   /** The `user_id` on `site`. */
   userId: number;
+  /** The display name as plain text (Stack Exchange sends it HTML-encoded; `_json` keeps it so). */
   displayName: string;
   profileUrl: string;
   /** The profile image, when there is one. */
@@ -41,7 +43,8 @@ function siteOf(account: NetworkUser): string {
  *
  * When `me` is `undefined` (the user has no account on `site`), the profile is built from the first
  * network account instead: `site` becomes that account's domain, `displayName` Stack Exchange's
- * default `user<user_id>` (network accounts carry no name) and `photos` is empty. `networkUsers` is
+ * default `user<user_id>` (network accounts carry no name) and `photos` is empty. `displayName` is
+ * plain text: Stack Exchange's HTML character references are decoded. `networkUsers` is
  * copied into the profile only when `includeNetwork` is true.
  *
  * @throws StackExchangeError with code `NO_ACCOUNT` when there is neither a site user nor a network account.
@@ -54,7 +57,7 @@ export function parseProfile(me: User | undefined, site: string, network?: reado
       id: String(me.account_id),
       accountId: me.account_id,
       userId: me.user_id,
-      displayName: me.display_name,
+      displayName: decodeHtmlEntities(me.display_name),
       profileUrl: me.link,
       photos: me.profile_image ? [{ value: me.profile_image }] : [],
       reputation: me.reputation,

@@ -31,6 +31,13 @@ describe('parseProfile', () => {
     expect(profile).not.toHaveProperty('networkUsers');
   });
 
+  it('decodes the HTML-encoded display name and keeps _json as received', () => {
+    const encoded = { ...me!, display_name: 'Se&#225;n O&#39;Sandbox &amp;lt;3' };
+    const profile = parseProfile(encoded, 'stackoverflow');
+    expect(profile.displayName).toBe("Seán O'Sandbox &lt;3");
+    expect((profile._json as User).display_name).toBe('Se&#225;n O&#39;Sandbox &amp;lt;3');
+  });
+
   it('leaves photos empty when the user has no image', () => {
     const profile = parseProfile(noImage, 'stackoverflow');
     expect(profile.photos).toEqual([]);
