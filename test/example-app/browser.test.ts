@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchChromium } from './support/browser.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { startExample, type RunningExample } from './support/example-server.js';
 
 // The example app in real Chromium against the sandbox: both login flows, the inbox, refusal, logout,

@@ -1,38 +1,27 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createSandbox } from 'passport-stackexchange-oauth2/sandbox';
 import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
-import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fragmentPage, messagePage, PAGE_MESSAGES } from '../../src/relay/redirect-page.js';
 import { randomToken } from '../../src/util/random.js';
+import { launchChromiumContext } from '../helpers/chromium.js';
 import { startRelay } from './relay-server.js';
 import type { RunningRelay } from './relay-server.js';
 
 let se: Sandbox;
 let relay: RunningRelay;
 let browser: BrowserContext;
-let profile: string;
 
 beforeAll(async () => {
   se = await createSandbox({ port: 0 });
   relay = await startRelay();
-  profile = await mkdtemp(join(tmpdir(), 'relay-chromium-'));
-  // Playwright takes the profile directory (--user-data-dir) as launchPersistentContext's argument.
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromiumContext();
 });
 
 afterAll(async () => {
   await browser?.close();
   await relay?.close();
   await se?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 /** Everything the page did that a test checks: request URLs, bodies, referers, console output. */
