@@ -1,4 +1,5 @@
 import type { RelayStore } from './relay-store.js';
+import { KeyListeners } from './key-listeners.js';
 
 /** Options of {@link MemoryRelayStore}. */
 export interface MemoryRelayStoreOptions {
@@ -32,7 +33,7 @@ let warned = false;
  */
 export class MemoryRelayStore implements RelayStore {
   readonly #entries = new Map<string, Entry>();
-  readonly #listeners = new Map<string, Set<() => void>>();
+  readonly #listeners = new KeyListeners();
   readonly #maxEntries: number;
   readonly #now: () => number;
   readonly #timer: NodeJS.Timeout;
@@ -73,7 +74,7 @@ export class MemoryRelayStore implements RelayStore {
       this.#entries.delete(oldest.value);
     }
     this.#entries.set(key, { value, expiresAt: this.#now() + ttlMs });
-    for (const listener of this.#listeners.get(key) ?? []) listener();
+    this.#listeners.notify(key);
     return true;
   }
 
@@ -87,19 +88,7 @@ export class MemoryRelayStore implements RelayStore {
 
   /** {@inheritDoc RelayStore.subscribe} */
   async subscribe(key: string, listener: () => void): Promise<() => void> {
-    let set = this.#listeners.get(key);
-    if (!set) {
-      set = new Set();
-      this.#listeners.set(key, set);
-    }
-    // Wrap so that the same function subscribed twice stays two subscriptions.
-    const entry = (): void => listener();
-    set.add(entry);
-    return () => {
-      const current = this.#listeners.get(key);
-      current?.delete(entry);
-      if (current?.size === 0) this.#listeners.delete(key);
-    };
+    return this.#listeners.add(key, listener);
   }
 
   /** Drops expired results now (also runs on a timer every `sweepInterval`). */

@@ -1,6 +1,7 @@
 import { logger } from '../util/debug.js';
 import { RelayStoreError } from './relay-store.js';
 import type { RelayStore } from './relay-store.js';
+import { KeyListeners } from './key-listeners.js';
 
 const log = logger('relay:redis');
 
@@ -50,7 +51,7 @@ export class RedisRelayStore implements RelayStore {
   readonly #prefix: string;
   readonly #channel: string;
   readonly #timeout: number;
-  readonly #listeners = new Map<string, Set<() => void>>();
+  readonly #listeners = new KeyListeners();
   #subscriber: RedisRelaySubscriber | undefined;
   #subscribing: Promise<void> | undefined;
   #subscribed = false;
@@ -100,18 +101,7 @@ export class RedisRelayStore implements RelayStore {
   /** {@inheritDoc RelayStore.subscribe} */
   async subscribe(key: string, listener: () => void): Promise<() => void> {
     await this.#ensureSubscriber();
-    let set = this.#listeners.get(key);
-    if (!set) {
-      set = new Set();
-      this.#listeners.set(key, set);
-    }
-    const entry = (): void => listener();
-    set.add(entry);
-    return () => {
-      const current = this.#listeners.get(key);
-      current?.delete(entry);
-      if (current?.size === 0) this.#listeners.delete(key);
-    };
+    return this.#listeners.add(key, listener);
   }
 
   /** Closes the subscriber connection the store opened (not the client it was given). */
@@ -161,7 +151,7 @@ export class RedisRelayStore implements RelayStore {
     try {
       await subscriber.connect();
       await subscriber.subscribe(this.#channel, (message) => {
-        for (const listener of this.#listeners.get(message) ?? []) listener();
+        this.#listeners.notify(message);
       });
       this.#subscribed = true;
     } catch (error) {

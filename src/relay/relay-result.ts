@@ -1,19 +1,11 @@
+import { AUTHORIZATION_ERROR_TYPES } from '../strategy/authorization-error.js';
 import type { RelayParams } from './relay-params.js';
 
 /**
  * Authorization error names a relay passes on (RFC 6749 §4.1.2.1); any other `error` value becomes
  * `authorization_error`. `error_description` is untrusted text and is never stored or reflected.
  */
-export const RELAY_ERROR_NAMES = [
-  'access_denied',
-  'invalid_request',
-  'unauthorized_client',
-  'unsupported_response_type',
-  'invalid_scope',
-  'server_error',
-  'temporarily_unavailable',
-  'authorization_error',
-] as const;
+export const RELAY_ERROR_NAMES = ['access_denied', ...AUTHORIZATION_ERROR_TYPES, 'authorization_error'] as const;
 
 /** One of {@link RELAY_ERROR_NAMES}. */
 export type RelayErrorName = (typeof RELAY_ERROR_NAMES)[number];

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSandbox } from 'passport-stackexchange-oauth2/sandbox';
 import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
 import { completeLogin, consent, createBrowser, startLogin } from '../helpers/login-flow.js';
-import { FailingStore, startRouterApp } from '../helpers/router-app.js';
+import { FailingStore } from '../helpers/failing-session-store.js';
+import { startRouterApp } from '../helpers/router-app.js';
 import type { RouterApp } from '../helpers/router-app.js';
 import { sessionOf } from '../helpers/session-peek.js';
 

@@ -8,19 +8,7 @@ import passport from 'passport';
 import { StackExchangeStrategy, requireLogin, stackExchangeAuth } from 'passport-stackexchange-oauth2';
 import type { StackExchangeAuthOptions, StackExchangeStrategyOptions, User } from 'passport-stackexchange-oauth2';
 import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
-
-/** A MemoryStore whose writes can be made to fail, standing in for a session store that is down. */
-export class FailingStore extends session.MemoryStore {
-  failing = false;
-
-  override set(sid: string, sess: session.SessionData, callback?: (err?: unknown) => void): void {
-    if (this.failing) {
-      callback?.(new Error('session store down'));
-      return;
-    }
-    super.set(sid, sess, callback);
-  }
-}
+import { FailingStore } from './failing-session-store.js';
 
 /** Options of {@link startRouterApp}. */
 export interface RouterAppOptions {

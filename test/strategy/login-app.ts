@@ -8,6 +8,7 @@ import passport from 'passport';
 import request from 'supertest';
 import { StackExchangeStrategy } from 'passport-stackexchange-oauth2';
 import type { StackExchangeProfile, StackExchangeStrategyOptions, VerifyFunction } from 'passport-stackexchange-oauth2';
+import { FailingStore } from '../helpers/failing-session-store.js';
 
 /** Where the strategy logs in: the sandbox, or another OAuth server described the same way. */
 export interface LoginProvider {
@@ -17,25 +18,12 @@ export interface LoginProvider {
   clients: ReadonlyArray<{ clientId: string; clientSecret: string; key: string }>;
 }
 
-/** A MemoryStore whose writes can be made to fail, standing in for a session store that is down. */
-export class FlakyStore extends session.MemoryStore {
-  failing = false;
-
-  override set(sid: string, sess: session.SessionData, callback?: (err?: unknown) => void): void {
-    if (this.failing) {
-      callback?.(new Error('session store down'));
-      return;
-    }
-    super.set(sid, sess, callback);
-  }
-}
-
 export interface LoginApp {
   agent: request.Agent;
   baseURL: string;
   callbackURL: string;
   strategy: StackExchangeStrategy;
-  store: FlakyStore;
+  store: FailingStore;
   /** GET /login and return the authorize URL it redirects to. */
   start(query?: string): Promise<URL>;
   /** Follow a callback URL (as the sandbox returned it) with the agent. */
@@ -90,7 +78,7 @@ export async function startLoginApp(se: LoginProvider, options: LoginAppOptions 
   authenticator.serializeUser((user, done) => done(null, user));
   authenticator.deserializeUser((user: Express.User, done) => done(null, user));
 
-  const store = new FlakyStore();
+  const store = new FailingStore();
   if (!options.noSession) app.use(session({ secret: 'strategy-test', resave: false, saveUninitialized: false, store }));
   app.use(authenticator.initialize());
   if (!options.noSession) app.use(authenticator.session());
