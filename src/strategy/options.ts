@@ -26,7 +26,7 @@ export interface StackExchangeStrategyOptions {
   /** The app's client id from Stack Apps (not secret). Required. */
   clientID: string;
   /** The app's client secret. Omit it for a public client (desktop, mobile): PKCE alone then protects the code. */
-  clientSecret?: string;
+  clientSecret?: string | undefined;
   /** The app's API key, sent with every API call (for the profile). Required. */
   key: string;
   /** The absolute `redirect_uri` registered for the app, e.g. `https://app.example/auth/callback`. Required. */

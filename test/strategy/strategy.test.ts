@@ -118,6 +118,13 @@ describe('StackExchangeStrategy against the sandbox', () => {
     expect(res.body.info.tokens.accessToken).toEqual(expect.any(String));
   });
 
+  it('treats clientSecret: undefined (an unset environment variable) as a public client', async () => {
+    const login = await app({ client: 1, strategy: { clientSecret: undefined } });
+    const res = await login.callback(await approvedCallback(login));
+    expect(res.status).toBe(200);
+    expect(Object.keys(tokenRequests()[0]?.form ?? {})).not.toContain('client_secret');
+  });
+
   it('gives expiresAt null with no_expiry', async () => {
     const login = await app({ strategy: { scope: 'no_expiry read_inbox' } });
     const res = await login.callback(await approvedCallback(login));
