@@ -1,3 +1,4 @@
+import { RateLimiter } from '../api/rate-limiter.js';
 import { userAgent } from '../util/user-agent.js';
 
 /** The OAuth scopes Stack Exchange knows. */
@@ -55,6 +56,11 @@ export interface StackExchangeStrategyOptions {
   passReqToCallback?: boolean;
   /** The `fetch` used for the token exchange and the profile (tests inject one). Default: the global `fetch`. */
   fetch?: typeof fetch;
+  /**
+   * The limiter the profile requests queue on. Default: the process-wide one for `apiURL` (30
+   * requests/s, Stack Exchange's per-address limit), shared with every `StackExchangeClient`.
+   */
+  rateLimiter?: RateLimiter;
 }
 
 /** {@link StackExchangeStrategyOptions} after validation, with defaults applied. */
@@ -78,6 +84,7 @@ export interface ResolvedStrategyOptions {
   appUserAgent: string | undefined;
   passReqToCallback: boolean;
   fetch: typeof fetch | undefined;
+  rateLimiter: RateLimiter | undefined;
 }
 
 const PREFIX = 'StackExchangeStrategy: options.';
@@ -202,6 +209,8 @@ export function resolveStrategyOptions(options: StackExchangeStrategyOptions): R
   const fetchImpl = input['fetch'];
   if (fetchImpl !== undefined && typeof fetchImpl !== 'function') fail('fetch', 'must be a function', 'globalThis.fetch');
   const appUserAgent = optionalString(input, 'userAgent', '"my-app/1.0 (+https://app.example)"');
+  const rateLimiter = input['rateLimiter'];
+  if (rateLimiter !== undefined && !(rateLimiter instanceof RateLimiter)) fail('rateLimiter', 'must be a RateLimiter', 'new RateLimiter({ maxRequests: 30 })');
 
   return {
     clientID,
@@ -221,5 +230,6 @@ export function resolveStrategyOptions(options: StackExchangeStrategyOptions): R
     appUserAgent,
     passReqToCallback: optionalBoolean(input, 'passReqToCallback', false),
     fetch: fetchImpl as typeof fetch | undefined,
+    rateLimiter,
   };
 }

@@ -125,6 +125,7 @@ function clientOptions(settings: StackExchangeStrategySettings): StackExchangeCl
     timeout: settings.timeout,
     ...(settings.appUserAgent === undefined ? {} : { userAgent: settings.appUserAgent }),
     ...(settings.fetch === undefined ? {} : { fetch: settings.fetch }),
+    ...(settings.rateLimiter === undefined ? {} : { rateLimiter: settings.rateLimiter }),
   };
 }
 

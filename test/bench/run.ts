@@ -12,7 +12,7 @@ const se = await createSandbox({ port: 0, autoApprove: user.accountId, maxReques
 try {
   console.log(`logins: ${total} per strategy, ${concurrency} at a time, against the sandbox on ${se.url}`);
   for (const r of await benchLogins(se, total, concurrency)) {
-    console.log(`${r.name.padEnd(26)} ${r.perSecond.toFixed(1).padStart(7)} logins/s   p50 ${r.p50.toFixed(1)} ms   p95 ${r.p95.toFixed(1)} ms`);
+    console.log(`${r.name.padEnd(32)} ${r.perSecond.toFixed(1).padStart(7)} logins/s   p50 ${r.p50.toFixed(1)} ms   p95 ${r.p95.toFixed(1)} ms`);
   }
 } finally {
   await se.close();

@@ -76,6 +76,7 @@ describe('resolveStrategyOptions', () => {
     ['userAgent', { ...valid, userAgent: ' my-app ' }, /options\.userAgent must be a non-empty string/],
     ['passReqToCallback', { ...valid, passReqToCallback: 1 }, /options\.passReqToCallback must be a boolean/],
     ['fetch', { ...valid, fetch: 'fetch' }, /options\.fetch must be a function/],
+    ['rateLimiter', { ...valid, rateLimiter: { acquire: () => () => {} } }, /options\.rateLimiter must be a RateLimiter \(e\.g\. rateLimiter: new RateLimiter/],
     ['pkce', { ...valid, pkce: false }, /options\.pkce cannot be changed: PKCE S256 is always used/],
     ['pkce', { ...valid, pkce: 'plain' }, /options\.pkce cannot be changed/],
     ['state', { ...valid, state: false }, /options\.state cannot be turned off/],

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { codeChallengeS256 } from '../../src/util/pkce.js';
 import { createSandbox } from 'passport-stackexchange-oauth2/sandbox';
 import type { RecordedRequest, Sandbox } from 'passport-stackexchange-oauth2/sandbox';
+import { RateLimiter } from 'passport-stackexchange-oauth2';
 import type { StackExchangeProfile, StackExchangeTokenParams, VerifyCallback } from 'passport-stackexchange-oauth2';
 import { startLoginApp } from './login-app.js';
 import type { LoginApp, LoginAppOptions } from './login-app.js';
@@ -123,6 +124,16 @@ describe('StackExchangeStrategy against the sandbox', () => {
     const res = await login.callback(await approvedCallback(login));
     expect(res.status).toBe(200);
     expect(Object.keys(tokenRequests()[0]?.form ?? {})).not.toContain('client_secret');
+  });
+
+  it('queues the profile requests on the rateLimiter option', async () => {
+    const limiter = new RateLimiter({ maxRequests: 5 });
+    const acquire = vi.spyOn(limiter, 'acquire');
+    const login = await app({ strategy: { rateLimiter: limiter, networkUsers: true } });
+    const res = await login.callback(await approvedCallback(login));
+    expect(res.status).toBe(200);
+    expect(apiRequests().map((r) => r.path)).toEqual(['/2.3/me', '/2.3/me/associated']);
+    expect(acquire).toHaveBeenCalledTimes(2);
   });
 
   it('gives expiresAt null with no_expiry', async () => {
