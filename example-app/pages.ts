@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { isStackExchangeApiError, requireLogin, type InboxItem, type NetworkUser } from 'passport-stackexchange-oauth2';
+import { LOGIN_FAILURE_STATUS, isStackExchangeApiError, requireLogin, type InboxItem, type NetworkUser } from 'passport-stackexchange-oauth2';
 import { avatarSource } from './avatar-source.js';
 import { httpError } from './http-error.js';
 import { currentUser, liveToken } from './login-state.js';
@@ -14,6 +14,12 @@ export interface PageRoutesOptions {
   sandbox: boolean;
   /** Scopes the login form may ask for. */
   allowedScopes: readonly string[];
+}
+
+/** The failure page's status: the router's own for its codes (403, 400, 502, 503), else 400. */
+function failureStatus(code: string | undefined): number {
+  if (code !== undefined && Object.hasOwn(LOGIN_FAILURE_STATUS, code)) return LOGIN_FAILURE_STATUS[code as keyof typeof LOGIN_FAILURE_STATUS];
+  return code === 'login_required' ? 401 : 400;
 }
 
 function queryValues(value: unknown): string[] {
@@ -62,7 +68,7 @@ export function pageRoutes(options: PageRoutesOptions): Router {
 
   router.get('/login-failed', (req, res) => {
     const code = typeof req.query['error'] === 'string' ? req.query['error'] : undefined;
-    res.status(code === 'bad_request' ? 400 : 401);
+    res.status(failureStatus(code));
     sendPage(req, res, sandbox, loginFailedPage(code));
   });
 

@@ -58,7 +58,9 @@
       function (error) {
         button.disabled = false;
         var name = (error && error.errorName) || 'login_failed';
-        show((messages[name] || 'The login did not work') + ' (' + name + ').', true);
+        // errorMessage is the router's fixed text for the code (never the provider's), shown as text.
+        var text = messages[name] || (error && typeof error.errorMessage === 'string' && error.errorMessage) || 'The login did not work';
+        show(text.replace(/[.\s]+$/, '') + ' (' + name + ').', true);
         status.setAttribute('data-error', name);
       },
     );

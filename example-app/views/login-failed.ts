@@ -19,6 +19,10 @@ const MESSAGES: Record<string, { heading: string; text: string }> = {
     heading: 'The login answer was not valid',
     text: 'The address the browser came back with was malformed. Please start again from this app.',
   },
+  temporarily_unavailable: {
+    heading: 'The login could not be saved',
+    text: 'The session store is not answering, so the login was not kept. Please try again in a moment.',
+  },
   login_required: {
     heading: 'Please log in',
     text: 'That page needs you to be logged in with Stack Exchange.',

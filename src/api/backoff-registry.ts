@@ -1,10 +1,10 @@
-import { realSleep } from './rate-limiter.js';
+import { monotonicNow, realSleep } from './rate-limiter.js';
 
 /** Options of {@link BackoffRegistry}. */
 export interface BackoffRegistryOptions {
   /** Milliseconds in one second of `backoff` (tests shrink it). Default 1000. */
   secondMs?: number;
-  /** Clock in milliseconds. Default `Date.now`. */
+  /** Clock in milliseconds. Default `performance.now` (monotonic: a wall-clock step cannot stretch a wait). */
   now?: () => number;
   /** Waits the given milliseconds. Default `setTimeout`. */
   sleep?: (ms: number) => Promise<void>;
@@ -31,7 +31,7 @@ export class BackoffRegistry {
       throw new TypeError('BackoffRegistry: options.secondMs must be a positive number (e.g. secondMs: 1000)');
     }
     this.#secondMs = secondMs;
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? monotonicNow;
     this.#sleep = options.sleep ?? realSleep;
   }
 

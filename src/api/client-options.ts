@@ -32,7 +32,7 @@ export interface StackExchangeClientOptions {
   userAgent?: string;
   /** The fetch implementation. Default the global `fetch`. */
   fetch?: typeof fetch;
-  /** Milliseconds to wait for one whole answer. Default 10000. */
+  /** Milliseconds to wait for one whole answer (at most 2147483647). Default 10000. */
   timeout?: number;
   /** How many requests of one split vector call run at once (still inside the rate limit). Default 3. */
   concurrency?: number;
@@ -68,6 +68,8 @@ export interface ResolvedClientOptions {
   onBackoff: ((event: BackoffEvent) => void) | undefined;
   onTokenRejected: ((error: StackExchangeApiError) => void | Promise<void>) | undefined;
 }
+
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 function fail(option: string, rule: string, example: string): never {
   throw new TypeError(`StackExchangeClient: options.${option} ${rule} (e.g. ${option}: ${example})`);
@@ -112,7 +114,10 @@ export function resolveClientOptions(options: StackExchangeClientOptions): Resol
   }
   if (typeof site !== 'string' || !/^[A-Za-z0-9.-]+$/.test(site)) fail('site', 'must be a site name or domain', "'stackoverflow'");
   if (userAgent !== undefined && (typeof userAgent !== 'string' || /[\r\n]/.test(userAgent))) fail('userAgent', 'must be a single-line string', "'my-app/1.0'");
-  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) fail('timeout', 'must be a positive number of milliseconds', '10000');
+  // Longer timers fire after 1 ms in Node: every call would time out at once.
+  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0 || timeout > MAX_TIMEOUT_MS) {
+    fail('timeout', `must be a positive number of milliseconds, at most ${MAX_TIMEOUT_MS}`, '10000');
+  }
   if (!Number.isInteger(concurrency) || concurrency < 1) fail('concurrency', 'must be a positive integer', '3');
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (typeof fetchImpl !== 'function') fail('fetch', 'must be a fetch function', 'globalThis.fetch');

@@ -36,8 +36,9 @@ function failed(req: HttpRequest, what: string, cause?: unknown): StackExchangeN
  * Redirects are not followed: the URL carries the key and token.
  *
  * @throws StackExchangeNetworkError `NETWORK_TIMEOUT` when the whole answer did not arrive within
- * `timeout`, `NETWORK_FAILED` when the connection failed, the API redirected, or the body is not JSON.
- * Causes are sanitised copies (see {@link safeCause}).
+ * `timeout` (even when an injected fetch ignores the abort signal), `NETWORK_FAILED` when the
+ * connection failed, the API redirected, or the body is not JSON. Causes are sanitised copies (see
+ * {@link safeCause}).
  */
 export async function sendRequest(req: HttpRequest): Promise<HttpAnswer> {
   const signal = AbortSignal.timeout(req.timeout);
@@ -48,24 +49,34 @@ export async function sendRequest(req: HttpRequest): Promise<HttpAnswer> {
       cause: safeCause(cause),
     });
 
+  // An injected fetch may ignore `signal`: stop waiting for it anyway, or a request (and its rate
+  // slot) could be held forever.
+  const aborted = new Promise<never>((_resolve, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  aborted.catch(() => undefined);
+
   let text: string;
   let status: number;
   let contentType: string;
   try {
-    const res = await req.fetch(req.url, {
-      method: req.method,
-      headers: req.headers,
-      redirect: 'manual',
-      signal,
-      ...(req.body === undefined ? {} : { body: req.body }),
-    });
+    const res = await Promise.race([
+      req.fetch(req.url, {
+        method: req.method,
+        headers: req.headers,
+        redirect: 'manual',
+        signal,
+        ...(req.body === undefined ? {} : { body: req.body }),
+      }),
+      aborted,
+    ]);
     status = res.status;
     contentType = res.headers.get('content-type') ?? 'no content type';
     if (status >= 300 && status < 400) {
       await res.body?.cancel().catch(() => undefined);
       throw failed(req, `unexpected redirect (HTTP ${status})`);
     }
-    text = await res.text();
+    text = await Promise.race([res.text(), aborted]);
   } catch (error) {
     if (error instanceof StackExchangeNetworkError) throw error;
     if (signal.aborted) throw timedOut(error);

@@ -1,3 +1,4 @@
+import { redact } from '../util/redact.js';
 import { encodeValue, type ParamValue, type RequestParams } from './params.js';
 
 /** Most ids a vector may carry in one request (Stack Exchange's documented limit). */
@@ -23,7 +24,8 @@ export interface FilledPath {
  */
 export function assertPathTemplate(template: string): void {
   if (typeof template !== 'string' || !/^\/(?!\/)[^?#\s]*$/.test(template)) {
-    throw new TypeError(`StackExchangeClient: path must be an API path starting with "/" and without a query (e.g. '/users/{ids}'), got ${JSON.stringify(String(template))}`);
+    // What was passed may be a full URL with the key or token in it.
+    throw new TypeError(`StackExchangeClient: path must be an API path starting with "/" and without a query (e.g. '/users/{ids}'), got ${redact(JSON.stringify(String(template)))}`);
   }
 }
 
@@ -37,14 +39,17 @@ const SINGLE_ID_USER_ROUTE = /^\/(?:inbox|notifications|privileges|reputation-hi
 // Writes and per-post helpers take a single id (`/questions/{id}/upvote`, `/posts/{id}/comments/add`).
 const SINGLE_ID_POST_ROUTE = /^\/(?:upvote|downvote|favorite|accept|delete|edit|flags|close|render|answers\/(?:add|render)|comments\/(?:add|render))(?:\/|$)/;
 const RESOURCE_AND_ID = /^\/([a-z-]+)\/(\{ids?\}|\d+(?:;\d+)*)(\/.*)?$/;
+// A token written into the path (`/access-tokens/abc))`) is the `{tokens}` of its method.
+const TOKEN_METHOD = /^\/(access-tokens|apps)\/[^/]+/;
 
 /**
  * The method family a path belongs to for `backoff`, named as in Stack Exchange's docs: `/me` routes
  * count as their `/users` equivalents (`/me` → `/users/{ids}`, `/me/inbox` → `/users/{id}/inbox`), and
- * an id segment, concrete (`/users/1;2`) or a placeholder, becomes `{ids}` or `{id}` as the method takes.
+ * an id segment, concrete (`/users/1;2`) or a placeholder, becomes `{ids}` or `{id}` as the method takes,
+ * and a concrete token vector `{tokens}` (so that no token reaches `onBackoff` or a log).
  */
 export function methodFamily(template: string): string {
-  const path = template.replace(/^\/me(?=\/|$)/, '/users/{ids}');
+  const path = template.replace(/^\/me(?=\/|$)/, '/users/{ids}').replace(TOKEN_METHOD, '/$1/{tokens}');
   return path.replace(RESOURCE_AND_ID, (_m, resource: string, _id: string, tail: string | undefined = '') => {
     const single = (resource === 'users' ? SINGLE_ID_USER_ROUTE : SINGLE_ID_POST_ROUTE).test(tail);
     return `/${resource}/${single ? '{id}' : '{ids}'}${tail}`;

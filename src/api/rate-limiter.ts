@@ -4,7 +4,10 @@ export interface RateLimiterOptions {
   maxRequests?: number;
   /** Length of the rolling window in milliseconds. Default 1000. */
   interval?: number;
-  /** Clock in milliseconds (tests inject a fake one). Default `Date.now`. */
+  /**
+   * Clock in milliseconds (tests inject a fake one). Default `performance.now`: monotonic, so that
+   * setting the wall clock back cannot hold requests for as long as the step.
+   */
   now?: () => number;
   /** Waits the given milliseconds (tests inject a fake one that advances their clock). Default `setTimeout`. */
   sleep?: (ms: number) => Promise<void>;
@@ -13,8 +16,18 @@ export interface RateLimiterOptions {
 /** Ends a request's hold on its {@link RateLimiter} slot; calling it again does nothing. */
 export type ReleaseSlot = () => void;
 
-/** Waits `ms` milliseconds on a timer. */
-export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+// Node fires a longer timer after 1 ms: callers that loop until a deadline would spin.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A monotonic clock in milliseconds. */
+export const monotonicNow = (): number => performance.now();
+
+/**
+ * Waits `ms` milliseconds on a timer, at most about 24.8 days (the longest timer Node keeps); callers
+ * that need longer check their deadline and wait again.
+ */
+export const realSleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.min(Math.max(ms, 0), MAX_TIMER_MS)));
 
 function positive(name: string, value: number | undefined, fallback: number, integer: boolean): number {
   if (value === undefined) return fallback;
@@ -56,7 +69,7 @@ export class RateLimiter {
   constructor(options: RateLimiterOptions = {}) {
     this.maxRequests = positive('maxRequests', options.maxRequests, 30, true);
     this.interval = positive('interval', options.interval, 1000, false);
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? monotonicNow;
     this.#sleep = options.sleep ?? realSleep;
   }
 

@@ -19,12 +19,12 @@ function wantsJSON(req: Request): boolean {
  */
 async function revoke(token: string, facts: StrategyFacts, context: RequestContext): Promise<void> {
   const timeout = context.config.logoutTimeout;
-  const client = new StackExchangeClient({ ...clientOptionsFor(facts, context.config.client), accessToken: token, timeout, retry: false });
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), timeout);
   });
   try {
+    const client = new StackExchangeClient({ ...clientOptionsFor(facts, context.config.client), accessToken: token, timeout, retry: false });
     const outcome = await Promise.race([client.invalidateToken().then(() => 'revoked' as const), expired]);
     if (outcome === 'timeout') log(`token revocation at logout gave up after ${timeout} ms`);
   } catch (err) {
@@ -36,6 +36,11 @@ async function revoke(token: string, facts: StrategyFacts, context: RequestConte
 
 function logOutAndDestroy(req: Request, done: (err: unknown) => void): void {
   if (!req.session) return done(null);
+  // Without passport's session middleware in front there is no `req.logout` and no passport login to undo.
+  if (typeof req.logout !== 'function') {
+    req.session.destroy((destroyErr: unknown) => done(destroyErr));
+    return;
+  }
   // passport's logout saves and regenerates the session; the regenerated one is then destroyed too.
   return req.logout((logoutErr: unknown) => {
     if (logoutErr) return done(logoutErr);
@@ -76,16 +81,19 @@ export function logoutRoute(context: RequestContext): RequestHandler {
     const cookie = req.session?.cookie;
     const cookieOptions = { path: cookie?.path ?? '/', ...(typeof cookie?.domain === 'string' ? { domain: cookie.domain } : {}) };
     const revoked = token === undefined ? Promise.resolve() : revoke(token, facts, context);
-    void revoked.then(() =>
-      logOutAndDestroy(req, (err) => {
-        if (err) {
-          next(err);
-          return;
-        }
-        res.clearCookie(config.cookieName, cookieOptions);
-        if (wantsJSON(req)) res.status(204).end();
-        else res.redirect(303, config.logoutRedirect);
-      }),
-    );
+    revoked
+      .then(() =>
+        logOutAndDestroy(req, (err) => {
+          if (err) {
+            next(err);
+            return;
+          }
+          res.clearCookie(config.cookieName, cookieOptions);
+          if (wantsJSON(req)) res.status(204).end();
+          else res.redirect(303, config.logoutRedirect);
+        }),
+      )
+      // A throw on the way (a session middleware that misbehaves) must reach Express, not become an unhandled rejection.
+      .catch(next);
   };
 }

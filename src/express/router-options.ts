@@ -1,5 +1,6 @@
 import passportSingleton from 'passport';
 import type { Authenticator } from 'passport';
+import { resolveClientOptions } from '../api/client-options.js';
 import type { StackExchangeClientOptions } from '../api/client-options.js';
 import { parseScope } from '../strategy/options.js';
 import type { StackExchangeScope } from '../strategy/options.js';
@@ -51,7 +52,7 @@ export interface StackExchangeAuthOptions {
   cookieName?: string;
   /** Milliseconds the token revocation at logout may take before the logout goes on without it. Default `3000`. */
   logoutTimeout?: number;
-  /** Further options of the per-request API client `req.stackexchange` (e.g. `site`, `timeout`). */
+  /** Further options of the per-request API client `req.stackexchange` (e.g. `site`, `timeout`), checked at creation. */
   client?: RequestClientOptions;
 }
 
@@ -158,6 +159,16 @@ function resolveScopes(value: unknown): StackExchangeScope[] {
   }
 }
 
+/** Checks `client` now rather than on the first request or logout (the strategy's key stands in until then). */
+function checkClientOptions(client: RequestClientOptions): void {
+  try {
+    resolveClientOptions({ key: 'checked-at-creation', ...client });
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    throw new TypeError(err.message.replace('StackExchangeClient: options.', 'stackExchangeAuth: options.client.'));
+  }
+}
+
 /**
  * Validates the options of {@link stackExchangeAuth} and applies the defaults in {@link AUTH_DEFAULTS}.
  *
@@ -189,6 +200,7 @@ export function resolveAuthOptions(options: StackExchangeAuthOptions = {}): Reso
   for (const forbidden of ['accessToken', 'onTokenRejected']) {
     if (forbidden in client) fail(`client.${forbidden}`, 'is set by the router from the session; remove it', 'undefined');
   }
+  checkClientOptions(client as RequestClientOptions);
 
   return {
     strategy,

@@ -10,6 +10,16 @@ import type { RequestContext } from './request-context.js';
 import { safeReturnTo } from './return-to.js';
 import type { StrategyFacts } from './strategy-settings.js';
 
+/**
+ * True when the raw query string has a structured `scope[...]`: Express 4's `qs` parser turns it into
+ * an array or object (refused below), Express 5's drops it; refusing it here answers both alike.
+ */
+function hasStructuredScope(req: Request): boolean {
+  const query = req.originalUrl.indexOf('?');
+  if (query === -1) return false;
+  return [...new URLSearchParams(req.originalUrl.slice(query + 1).split('#')[0]).keys()].some((key) => key.startsWith('scope['));
+}
+
 /** The scopes asked for with `?scope=`, or `undefined` when the value is malformed or not allowed. */
 function requestedScopes(value: unknown, allowed: readonly StackExchangeScope[]): StackExchangeScope[] | undefined {
   if (value === undefined) return [];
@@ -30,7 +40,8 @@ function requestedScopes(value: unknown, allowed: readonly StackExchangeScope[])
  * - `returnTo` is kept with this pending login only when {@link safeReturnTo} accepts it; otherwise
  *   it is ignored (the login then ends on `successRedirect`).
  * - `scope` adds scopes to the strategy's own; each must be in the router's `scopes` option, else the
- *   start fails with `bad_request`. OAuth callback parameters on the start are `bad_request` too.
+ *   start fails with `bad_request`, as does a repeated or structured `scope` (`scope[]=`). OAuth callback
+ *   parameters on the start are `bad_request` too.
  * - The strategy saves the session before redirecting (302 to Stack Exchange); when the store fails
  *   the answer is 503 and there is no redirect.
  */
@@ -50,7 +61,7 @@ export function startRoute(context: RequestContext): RequestHandler {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
 
-    const extra = requestedScopes(query['scope'], config.scopes);
+    const extra = hasStructuredScope(req) ? undefined : requestedScopes(query['scope'], config.scopes);
     // A start must not be taken for a callback: passport-oauth2 would treat `code`/`error` as one.
     if (extra === undefined || classifyCallback(req).kind !== 'start') {
       sendLoginFailure(req, res, 'bad_request', target);

@@ -18,7 +18,7 @@ export const DesktopLoginErrorCode = {
   Timeout: 'LOGIN_TIMEOUT',
   /** The caller's `signal` aborted the login. */
   Aborted: 'LOGIN_ABORTED',
-  /** The relay refused the fetch (bad key, app id not allowed, ...) or answered something unreadable. */
+  /** The relay refused the fetch (bad key, app id not allowed, ...), answered something unreadable, or held a token where a code was expected. */
   Relay: 'RELAY_ERROR',
 } as const;
 
@@ -39,7 +39,7 @@ export interface DesktopLoginOptions {
    */
   appId?: string | false;
   /** Shows the authorize URL to the person, e.g. opens a browser. Default: prints it to stderr. */
-  open?: (url: string) => void | Promise<void>;
+  open?: (url: string) => unknown;
   /** The Stack Exchange host of the OAuth endpoints. Default `'stackoverflow.com'`. */
   site?: string;
   /** The authorize endpoint. Default `https://<site>/oauth`. */
@@ -74,8 +74,8 @@ const EXCHANGE_TIMEOUT_MS = 10_000;
 
 type Poll =
   | { kind: 'code'; code: string }
-  | { kind: 'token'; accessToken: string; expires: number | undefined }
   | { kind: 'empty' }
+  | { kind: 'no_wait' }
   | { kind: 'retry'; afterMs: number };
 
 /**
@@ -85,7 +85,10 @@ type Poll =
  * endpoint (public client, JSON endpoint, `code_verifier`) and resolves with the token. The relay
  * never sees the verifier, so it cannot use the code itself.
  *
- * A relay that is briefly unavailable (503, 429, connection refused) is polled again until `timeout`.
+ * A relay that is briefly unavailable (503, 429, connection refused) is polled again until `timeout`;
+ * one that refuses a 30-second `wait` (a smaller `maxWait`) is polled without one, every `pollInterval`.
+ * A token found under the state is refused (`RELAY_ERROR`): this login asked for a code bound to its
+ * verifier, so a token there was planted by someone who learnt the state.
  *
  * @throws TypeError when an option is invalid.
  * @throws StackExchangeError with code `ACCESS_DENIED` (refused), `AUTHORIZATION_ERROR`,
@@ -113,11 +116,13 @@ export async function desktopLogin(options: DesktopLoginOptions): Promise<Deskto
       ? new StackExchangeError('The desktop login was aborted', { code: DesktopLoginErrorCode.Aborted })
       : new StackExchangeError(`No sign-in arrived within ${config.timeout} ms`, { code: DesktopLoginErrorCode.Timeout });
 
+  if (signal.aborted) throw stopped();
   await config.open(authorize.toString());
+  let longPoll = true;
   for (;;) {
     if (signal.aborted) throw stopped();
     const remaining = deadline - Date.now();
-    const wait = Math.max(0, Math.min(LONG_POLL_SECONDS, Math.floor(remaining / 1000)));
+    const wait = longPoll ? Math.max(0, Math.min(LONG_POLL_SECONDS, Math.floor(remaining / 1000))) : 0;
     const started = Date.now();
     const poll = await pollOnce(config, state, wait, signal).catch((error: unknown) => {
       if (signal.aborted) throw stopped();
@@ -136,9 +141,10 @@ export async function desktopLogin(options: DesktopLoginOptions): Promise<Deskto
       });
       return { accessToken: tokens.accessToken, expiresAt: tokens.expiresAt, scope: tokens.scope.length > 0 ? tokens.scope : [...config.scope] };
     }
-    if (poll.kind === 'token') {
-      // An implicit-grant relay result: the token itself.
-      return { accessToken: poll.accessToken, expiresAt: poll.expires === undefined ? null : Date.now() + poll.expires * 1000, scope: [...config.scope] };
+    if (poll.kind === 'no_wait') {
+      // The relay holds polls for less than we asked (its maxWait): poll without holding.
+      longPoll = false;
+      continue;
     }
     const pause = poll.kind === 'retry' ? poll.afterMs : Math.max(0, config.pollInterval - (Date.now() - started));
     if (pause > 0) await sleep(Math.min(pause, Math.max(0, deadline - Date.now())), signal);
@@ -150,7 +156,7 @@ interface ResolvedLogin {
   relayURL: string;
   scope: readonly string[];
   appId: string | undefined;
-  open: (url: string) => void | Promise<void>;
+  open: (url: string) => unknown;
   authorizationURL: string;
   tokenURL: string;
   timeout: number;
@@ -184,10 +190,12 @@ async function pollOnce(config: ResolvedLogin, state: string, wait: number, sign
   log(`relay answered HTTP ${response.status}${errorName ? ` ${errorName}` : ''}`);
   if (response.status === 200 && typeof record['code'] === 'string') return { kind: 'code', code: record['code'] };
   if (response.status === 200 && typeof record['access_token'] === 'string') {
-    const expires = record['expires'];
-    return { kind: 'token', accessToken: record['access_token'], expires: typeof expires === 'number' ? expires : undefined };
+    // This login asked for a code that only its verifier redeems. A token under its state was posted by
+    // someone who learnt the state (e.g. another account's implicit grant): taking it would undo PKCE.
+    throw new StackExchangeError('The relay held a token where a code was expected; refused', { code: DesktopLoginErrorCode.Relay });
   }
   if (response.status === 404 && errorName === 'no_token') return { kind: 'empty' };
+  if (response.status === 400 && errorName === 'invalid_wait' && wait > 0) return { kind: 'no_wait' };
   if (response.status === 429 || response.status === 503) {
     const retryAfter = Number(response.headers.get('retry-after'));
     return { kind: 'retry', afterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : config.pollInterval };

@@ -118,10 +118,13 @@ export class RedisRelayStore implements RelayStore {
   async #command(args: string[]): Promise<unknown> {
     if (this.#closed) throw new RelayStoreError('The relay store is closed');
     if (!this.#client.isReady) throw new RelayStoreError('Redis is not connected');
+    const name = args[0] ?? '';
     try {
-      return await this.#client.sendCommand(args, { timeout: this.#timeout });
+      // node redis's `timeout` only bounds the wait before the command is written; a Redis that takes
+      // it and never answers (a partition, a blocked server) must not hold the request either.
+      return await withTimeout(this.#client.sendCommand(args, { timeout: this.#timeout }), this.#timeout, `Redis ${name} did not answer in time`);
     } catch (error) {
-      throw new RelayStoreError(`Redis ${args[0] ?? ''} failed`, error);
+      throw error instanceof RelayStoreError ? error : new RelayStoreError(`Redis ${name} failed`, error);
     }
   }
 
@@ -130,15 +133,7 @@ export class RedisRelayStore implements RelayStore {
     if (!this.#client.isReady) throw new RelayStoreError('Redis is not connected');
     if (this.#subscribed && this.#subscriber?.isReady === true) return;
     this.#subscribing ??= this.#openSubscriber();
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new RelayStoreError('Redis subscriber did not connect in time')), this.#timeout);
-    });
-    try {
-      await Promise.race([this.#subscribing, timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(this.#subscribing, this.#timeout, 'Redis subscriber did not connect in time');
     // Subscribed once but down now: node redis reconnects and resubscribes by itself; until then fail.
     if (this.#subscriber?.isReady !== true) throw new RelayStoreError('Redis subscriber is not connected');
   }
@@ -162,5 +157,18 @@ export class RedisRelayStore implements RelayStore {
       }
       throw new RelayStoreError('Redis subscriber could not connect', error);
     }
+  }
+}
+
+/** `promise`, or a {@link RelayStoreError} with `message` once `ms` pass first. */
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new RelayStoreError(message)), ms);
+  });
+  try {
+    return await Promise.race([promise, timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }

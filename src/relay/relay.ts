@@ -198,7 +198,8 @@ async function longPoll(
       }
       const remaining = deadline - Date.now();
       if (remaining <= 0) return undefined;
-      if (!notified) {
+      // Aborted while the store was taking (close() or a disconnect): look no more, don't wait.
+      if (!notified && !signal.aborted) {
         await new Promise<void>((resolve) => {
           const done = (): void => {
             clearTimeout(timer);

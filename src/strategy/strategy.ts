@@ -176,6 +176,10 @@ function adaptVerify(verify: AnyVerify | undefined, passReqToCallback: boolean, 
  * another authorization error → `error(StackExchangeAuthorizationError)`; token exchange → `error(TokenError)`;
  * profile → `error(StackExchangeApiError | StackExchangeNetworkError)`; session store → `error(SessionStoreError)` (503).
  *
+ * TypeScript types an un-annotated `verify` in the `(accessToken, refreshToken, profile, done)` form
+ * (`(req, accessToken, refreshToken, profile, done)` with `passReqToCallback: true`); give the forms
+ * with `params` their type, e.g. `const verify: VerifyFunctionWithParams = (accessToken, refreshToken, params, profile, done) => ...`.
+ *
  * @throws TypeError at construction when an option is missing or malformed.
  */
 export class StackExchangeStrategy extends OAuth2Strategy {

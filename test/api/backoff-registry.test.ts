@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BackoffRegistry } from '../../src/api/backoff-registry.js';
 import { fakeClock } from './fake-clock.js';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe('BackoffRegistry', () => {
   it('holds calls of a family until its backoff has passed, and only that family', async () => {
@@ -53,5 +57,15 @@ describe('BackoffRegistry', () => {
     registry.set('/me', 3);
     expect(registry.remaining('/me')).toBe(30);
     expect(() => new BackoffRegistry({ secondMs: 0 })).toThrow(/options\.secondMs/);
+  });
+
+  it('is not stretched when the wall clock is set back (the default clock is monotonic)', () => {
+    let step = 0;
+    const wall = Date.now;
+    vi.spyOn(Date, 'now').mockImplementation(() => wall() + step);
+    const registry = new BackoffRegistry();
+    registry.set('/users/{ids}', 2);
+    step = -3_600_000;
+    expect(registry.remaining('/users/{ids}')).toBeLessThanOrEqual(2000);
   });
 });

@@ -45,6 +45,7 @@ describe('resolveClientOptions', () => {
     ['apiURL', { key: 'k', apiURL: 'https://user:pw@api.example/2.3' }],
     ['timeout', { key: 'k', timeout: 0 }],
     ['timeout', { key: 'k', timeout: Number.POSITIVE_INFINITY }],
+    ['timeout', { key: 'k', timeout: 2 ** 31 }],
     ['concurrency', { key: 'k', concurrency: 0 }],
     ['userAgent', { key: 'k', userAgent: 'a\r\nX-Evil: 1' }],
     ['fetch', { key: 'k', fetch: 'fetch' }],

@@ -299,6 +299,27 @@ describe('errors', () => {
     expectRedacted(error, [token]);
   });
 
+  it('keeps a token written into the path out of onBackoff, and counts it as its method family', async () => {
+    const sandbox = await createSandbox({ port: 0 });
+    try {
+      const token = tokenFor(sandbox, ada);
+      const events: BackoffEvent[] = [];
+      const registry = new BackoffRegistry();
+      sandbox.setBackoff('/access-tokens/{tokens}', 1);
+      await clientFor(sandbox, { backoffRegistry: registry, onBackoff: (e) => events.push(e) }).get(`/access-tokens/${encodeURIComponent(token)}`);
+      expect(events).toEqual([{ method: '/access-tokens/{tokens}', seconds: 1 }]);
+      expect(registry.remaining('/access-tokens/{tokens}')).toBeGreaterThan(0);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('refuses a full URL as the path without echoing its key or token', async () => {
+    const error = await rejection(clientFor(se).get('https://api.stackexchange.com/2.3/me?key=K3Y-never-shown&access_token=T0K-never-shown'));
+    expect(error).toBeInstanceOf(TypeError);
+    expectRedacted(error, ['K3Y-never-shown', 'T0K-never-shown']);
+  });
+
   it('calls onTokenRejected for 402 and 406 with the error, not for other errors', async () => {
     const rejected: StackExchangeApiError[] = [];
     const onTokenRejected = async (error: StackExchangeApiError): Promise<void> => {

@@ -77,6 +77,17 @@ describe('sendRequest', () => {
     expectNoSecrets(error);
   });
 
+  it('times out even when an injected fetch ignores the abort signal (never settles, or a body that never ends)', async () => {
+    const deaf = (() => new Promise<Response>(() => undefined)) as typeof fetch;
+    const error = await sendRequest(request('/gzip', { fetch: deaf, timeout: 100 })).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'NETWORK_TIMEOUT', message: 'GET /me: no answer within 100 ms' });
+    expectNoSecrets(error);
+    const endless = new ReadableStream<Uint8Array>({ start: (c) => c.enqueue(new TextEncoder().encode('{"items":')) });
+    const deafBody = (async () => new Response(endless, { status: 200 })) as typeof fetch;
+    const bodyError = await sendRequest(request('/gzip', { fetch: deafBody, timeout: 100 })).catch((e: unknown) => e);
+    expect(bodyError).toMatchObject({ code: 'NETWORK_TIMEOUT' });
+  });
+
   it('fails cleanly on HTML, redirects and refused connections, leaking nothing', async () => {
     const html = await sendRequest(request('/html')).catch((e: unknown) => e);
     expect(html).toMatchObject({ code: 'NETWORK_FAILED', message: 'GET /me: the answer is not JSON (HTTP 502, text/html)' });

@@ -50,6 +50,12 @@ describe('assertPathTemplate', () => {
       expect(() => assertPathTemplate(bad), bad).toThrow(TypeError);
     }
   });
+
+  it('does not echo a key or token from what it refuses', () => {
+    expect(() => assertPathTemplate('https://api.stackexchange.com/2.3/me?key=K3Y-secret&access_token=T0K-secret')).toThrow(
+      /got "https:\/\/api\.stackexchange\.com\/2\.3\/me\?key=\[REDACTED\]&access_token=\[REDACTED\]"$/,
+    );
+  });
 });
 
 describe('methodFamily', () => {
@@ -71,6 +77,9 @@ describe('methodFamily', () => {
     ['/questions', '/questions'],
     ['/access-tokens/{tokens}', '/access-tokens/{tokens}'],
     ['/access-tokens/{tokens}/invalidate', '/access-tokens/{tokens}/invalidate'],
+    ['/access-tokens/abc))', '/access-tokens/{tokens}'],
+    ['/access-tokens/abc));def))/invalidate', '/access-tokens/{tokens}/invalidate'],
+    ['/apps/abc))/de-authenticate', '/apps/{tokens}/de-authenticate'],
   ])('%s → %s', (path, family) => {
     expect(methodFamily(path)).toBe(family);
   });

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { RateLimiter } from '../../src/api/rate-limiter.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RateLimiter, realSleep } from '../../src/api/rate-limiter.js';
 import { fakeClock } from './fake-clock.js';
 
 /** The most times that fall within any window of `interval` ms. */
@@ -9,6 +9,10 @@ function busiestWindow(times: number[], interval: number): number {
   for (const [i, t] of sorted.entries()) best = Math.max(best, sorted.slice(i).filter((u) => u < t + interval).length);
   return best;
 }
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe('RateLimiter', () => {
   it('lets at most maxRequests through per rolling interval, and queues (never drops) the rest', async () => {
@@ -83,5 +87,26 @@ describe('RateLimiter', () => {
     expect(() => new RateLimiter({ maxRequests: 0 })).toThrow(/options\.maxRequests/);
     expect(() => new RateLimiter({ maxRequests: 2.5 })).toThrow(/options\.maxRequests/);
     expect(() => new RateLimiter({ interval: -1 })).toThrow(/options\.interval/);
+  });
+
+  it('is not held up when the wall clock is set back (the default clock is monotonic)', async () => {
+    let step = 0;
+    const wall = Date.now;
+    vi.spyOn(Date, 'now').mockImplementation(() => wall() + step);
+    const limiter = new RateLimiter({ maxRequests: 2, interval: 20 });
+    (await limiter.acquire())();
+    (await limiter.acquire())();
+    step = -3_600_000;
+    const next = await Promise.race([limiter.acquire().then(() => 'let through'), realSleep(5000).then(() => 'held')]);
+    expect(next).toBe('let through');
+  });
+});
+
+describe('realSleep', () => {
+  it('never asks for a timer longer than Node keeps (which would fire after 1 ms)', () => {
+    const timer = vi.spyOn(globalThis, 'setTimeout');
+    void realSleep(2 ** 40);
+    expect(timer).toHaveBeenCalledWith(expect.any(Function), 2 ** 31 - 1);
+    clearTimeout(timer.mock.results[0]?.value as ReturnType<typeof setTimeout>);
   });
 });

@@ -1,3 +1,4 @@
+import { LOGIN_FAILURE_STATUS } from 'passport-stackexchange-oauth2';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startExample, type RunningExample } from './support/example-server.js';
@@ -90,23 +91,29 @@ describe('pages without a login', () => {
 });
 
 describe('the login failure page', () => {
-  const headings: Record<string, string> = {
-    access_denied: 'You declined access',
-    invalid_state: 'That login link has expired',
-    token_error: 'Stack Exchange could not complete the login',
-    bad_request: 'The login answer was not valid',
-    login_required: 'Please log in',
+  // Every code the router sends (and the status it gives the code in JSON), and requireLogin's.
+  const pages: Record<string, [heading: string, status: number]> = {
+    access_denied: ['You declined access', 403],
+    invalid_state: ['That login link has expired', 400],
+    token_error: ['Stack Exchange could not complete the login', 502],
+    bad_request: ['The login answer was not valid', 400],
+    temporarily_unavailable: ['The login could not be saved', 503],
+    login_required: ['Please log in', 401],
   };
 
-  it.each(Object.entries(headings))('has its own text for %s', async (code, heading) => {
+  it.each(Object.entries(pages))('has its own text for %s', async (code, [heading, status]) => {
     const res = await request(ex.server).get(`/login-failed?error=${code}`);
-    expect(res.status).toBe(code === 'bad_request' ? 400 : 401);
+    expect(res.status).toBe(status);
     expect(res.text).toContain(`<h1 id="failure-heading">${heading}</h1>`);
+  });
+
+  it('covers every failure code of the router', () => {
+    expect(Object.keys(LOGIN_FAILURE_STATUS).filter((code) => !Object.hasOwn(pages, code))).toEqual([]);
   });
 
   it('shows the generic text for unknown, missing, repeated or inherited codes and never echoes them', async () => {
     for (const query of ['?error=%3Cscript%3Ealert(1)%3C%2Fscript%3E', '', '?error=a&error=b', '?error=constructor', '?error[x]=1']) {
-      const res = await request(ex.server).get(`/login-failed${query}`).expect(401);
+      const res = await request(ex.server).get(`/login-failed${query}`).expect(400);
       expect(res.text, query).toContain('<h1 id="failure-heading">The login did not work</h1>');
       expect(res.text).not.toContain('alert(1)');
       expect(res.text).not.toContain('constructor');
@@ -119,7 +126,7 @@ describe('the login failure page', () => {
     const back = await ex.se.authorize(start.headers['location'] as string, { approve: false });
     const callback = await agent.get(`${back.pathname}${back.search}`).expect(303);
     expect(callback.headers['location']).toBe('/login-failed?error=access_denied');
-    const page = await agent.get(callback.headers['location'] as string).expect(401);
+    const page = await agent.get(callback.headers['location'] as string).expect(403);
     expect(page.text).toContain('You declined access');
     expect(ex.se.requests.filter((r) => r.path === '/oauth/access_token/json')).toHaveLength(0);
   });

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LOGIN_FAILURE_MESSAGE } from 'passport-stackexchange-oauth2';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/chromium.js';
@@ -216,6 +217,21 @@ describe('the example app in Chromium', () => {
     expect(await page.getAttribute('#popup-status', 'data-error')).toBe('access_denied');
     expect(await page.textContent('#popup-status')).toBe('You declined access (access_denied).');
     expect(page.url()).toBe(`${ex.url}/`);
+    await expectNoTokenInBrowser([page], false);
+  });
+
+  it('a popup login that fails on the server shows the router\'s fixed text for the code', async () => {
+    ex.se.fault('token', '500');
+    const page = await trail.context.newPage();
+    await page.goto(`${ex.url}/`);
+    const [popup] = await Promise.all([trail.context.waitForEvent('page'), page.click('#login-popup')]);
+    await approveOnConsentPage(popup, userNamed('Ada Sandbox').accountId);
+    await closed(popup);
+    await page.waitForSelector('#popup-status[data-error]');
+    expect(await page.getAttribute('#popup-status', 'data-error')).toBe('token_error');
+    expect(await page.textContent('#popup-status')).toBe(`${LOGIN_FAILURE_MESSAGE.token_error} (token_error).`);
+    expect(await page.isEnabled('#login-popup')).toBe(true);
+    expect(ex.se.requests.filter((r) => r.path === '/oauth/access_token/json')).toHaveLength(1);
     await expectNoTokenInBrowser([page], false);
   });
 

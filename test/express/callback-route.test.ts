@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSandbox } from 'passport-stackexchange-oauth2/sandbox';
 import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
 import { completeLogin, consent, createBrowser, login, startLogin } from '../helpers/login-flow.js';
+import type { FailingStore } from '../helpers/failing-session-store.js';
 import { startRouterApp } from '../helpers/router-app.js';
 import type { RouterApp } from '../helpers/router-app.js';
 import { lastApiToken, sessionOf, tokenRequests } from '../helpers/session-peek.js';
@@ -123,6 +124,51 @@ describe('GET /auth/callback: failures', () => {
     const missing = await browser.get(`${app.url}/auth/callback?code=abc`).set('Accept', 'application/json');
     expect(missing.status).toBe(400);
     expect(missing.body).toEqual({ error: 'invalid_state' });
+    expect(tokenRequests(se)).toHaveLength(0);
+  });
+
+  it('a forged state leaves the real pending login alone: it still completes afterwards', async () => {
+    const browser = createBrowser();
+    const callbackURL = await consent(se, await startLogin(browser, app.url, { returnTo: '/real' }));
+    const forged = new URL(callbackURL);
+    forged.searchParams.set('state', 'A'.repeat(43));
+    expect((await completeLogin(browser, forged)).headers['location']).toBe('/?error=invalid_state');
+    expect(tokenRequests(se)).toHaveLength(0);
+    const res = await completeLogin(browser, callbackURL);
+    expect(res.headers['location']).toBe('/real');
+    expect(tokenRequests(se)).toHaveLength(1);
+  });
+
+  it('sends the configured redirect_uri in the token request, whatever Host or X-Forwarded-Host say', async () => {
+    const browser = createBrowser();
+    const callbackURL = await consent(se, await startLogin(browser, app.url));
+    const res = await browser.get(callbackURL.href).set('Host', 'evil.example').set('X-Forwarded-Host', 'evil.example');
+    expect(res.status).toBe(303);
+    expect(tokenRequests(se).map((r) => r.form?.['redirect_uri'])).toEqual([`${app.url}/auth/callback`]);
+  });
+
+  it('sends the client secret only in the token request body', async () => {
+    await login(createBrowser(), se, app.url);
+    const [sent] = tokenRequests(se);
+    expect(sent?.form?.['client_secret']).toBe(se.clients[0]?.clientSecret);
+    expect(sent?.query).toEqual({});
+    expect(sent?.headers['authorization']).toBeUndefined();
+    const secret = se.clients[0]?.clientSecret as string;
+    expect(JSON.stringify(se.requests.filter((r) => r !== sent))).not.toContain(secret);
+  });
+
+  it('answers 503 without a redirect or a token request when the session store fails at the callback', async () => {
+    const browser = createBrowser();
+    const callbackURL = await consent(se, await startLogin(browser, app.url));
+    const store = app.store as FailingStore;
+    store.failing = true;
+    try {
+      const res = await completeLogin(browser, callbackURL);
+      expect(res.status).toBe(503);
+      expect(res.headers['location']).toBeUndefined();
+    } finally {
+      store.failing = false;
+    }
     expect(tokenRequests(se)).toHaveLength(0);
   });
 

@@ -2,7 +2,7 @@ import express4 from 'express4';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSandbox } from 'passport-stackexchange-oauth2/sandbox';
 import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
-import { createBrowser, login, startLogin } from '../helpers/login-flow.js';
+import { completeLogin, consent, createBrowser, login, startLogin } from '../helpers/login-flow.js';
 import { startRouterApp } from '../helpers/router-app.js';
 import type { RouterApp } from '../helpers/router-app.js';
 import { lastApiToken, sessionOf, tokenRequests } from '../helpers/session-peek.js';
@@ -55,6 +55,19 @@ describe('the router on Express 4', () => {
       expect(res.body).toEqual({ error: 'bad_request' });
     }
     expect(tokenRequests(se)).toHaveLength(0);
+  });
+
+  it('refuses structured or repeated start parameters (qs objects and arrays) with 400, and ignores a structured returnTo', async () => {
+    for (const query of ['?state[a]=x', '?code[]=a', '?scope[0]=read_inbox', '?scope=read_inbox&scope=no_expiry', '?error[x]=1']) {
+      const res = await createBrowser().get(`${app.url}/auth/start${query}`).set('Accept', 'application/json');
+      expect([query, res.status, res.body]).toEqual([query, 400, { error: 'bad_request' }]);
+    }
+    const browser = createBrowser();
+    const start = await browser.get(`${app.url}/auth/start?returnTo[a]=/x&returnTo[b]=//evil.example`);
+    expect(start.status).toBe(302);
+    const done = await completeLogin(browser, await consent(se, new URL(String(start.headers['location']))));
+    expect(done.status).toBe(303);
+    expect(done.headers['location']).toBe('/');
   });
 
   it('answers 405 to GET /auth/logout and 401/302 from requireLogin', async () => {

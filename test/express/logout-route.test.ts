@@ -1,4 +1,9 @@
+import express from 'express';
+import session from 'express-session';
+import passport from 'passport';
+import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { StackExchangeStrategy, stackExchangeAuth } from 'passport-stackexchange-oauth2';
 import { createSandbox } from 'passport-stackexchange-oauth2/sandbox';
 import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
 import { createBrowser, login } from '../helpers/login-flow.js';
@@ -115,5 +120,30 @@ describe('POST /auth/logout', () => {
     const res = await createBrowser().post(`${app.url}/auth/logout`).set('Origin', app.url);
     expect(res.status).toBe(303);
     expect(se.requests).toHaveLength(0);
+  });
+
+  it('logs out without passport.session() in front (no req.logout): the session is destroyed, nothing crashes', async () => {
+    const authenticator = new passport.Passport();
+    authenticator.use(new StackExchangeStrategy({ clientID: '1', key: 'k', callbackURL: 'http://app.example/auth/callback' }));
+    const bare = express();
+    const sessions = new session.MemoryStore();
+    const sent: string[] = [];
+    bare.use(session({ secret: 's', resave: false, saveUninitialized: false, store: sessions }));
+    bare.get('/visit', (req, res) => {
+      req.session.stackexchange = { accessToken: 'bare-token', expiresAt: null, scope: [] };
+      res.status(204).end();
+    });
+    bare.use(stackExchangeAuth({ passport: authenticator, client: { fetch: async (input) => {
+      sent.push(String(input));
+      return new Response('{"items":[]}');
+    } } }));
+    const agent = request.agent(bare);
+    const visit = await agent.get('/visit');
+    expect(visit.headers['set-cookie']).toEqual([expect.stringMatching(/^connect\.sid=s%3A/)]);
+    const res = await agent.post('/auth/logout').set('Origin', 'http://app.example').timeout(5000);
+    expect(res.status).toBe(303);
+    expect(res.headers['set-cookie']).toEqual([expect.stringMatching(/^connect\.sid=; Path=\/; Expires=Thu, 01 Jan 1970/)]);
+    expect(sent).toEqual([expect.stringContaining('/access-tokens/bare-token/invalidate')]);
+    expect(await new Promise((resolve) => sessions.length((_err, count) => resolve(count)))).toBe(0);
   });
 });

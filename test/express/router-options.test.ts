@@ -62,6 +62,9 @@ describe('resolveAuthOptions', () => {
     ['logoutTimeout not an integer', { logoutTimeout: 1.5 }, /options\.logoutTimeout/],
     ['client accessToken', { client: { accessToken: 'x' } }, /options\.client\.accessToken is set by the router/],
     ['client not an object', { client: 'x' }, /options\.client must be an object/],
+    ['client timeout negative', { client: { timeout: -1 } }, /^stackExchangeAuth: options\.client\.timeout must be a positive number .*e\.g\. timeout: 10000/],
+    ['client apiURL not https', { client: { apiURL: 'http://api.example/2.3' } }, /^stackExchangeAuth: options\.client\.apiURL/],
+    ['client site malformed', { client: { site: 'stack overflow' } }, /^stackExchangeAuth: options\.client\.site/],
   ])('throws a TypeError naming the option: %s', (_name, options, message) => {
     expect(() => resolveAuthOptions(options as StackExchangeAuthOptions)).toThrow(TypeError);
     expect(() => resolveAuthOptions(options as StackExchangeAuthOptions)).toThrow(message);

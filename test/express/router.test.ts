@@ -1,3 +1,4 @@
+import createDebug from 'debug';
 import express from 'express';
 import session from 'express-session';
 import passport from 'passport';
@@ -9,6 +10,7 @@ import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
 import { startRouterApp } from '../helpers/router-app.js';
 import type { RouterApp } from '../helpers/router-app.js';
 import { createBrowser, login } from '../helpers/login-flow.js';
+import { lastApiToken, tokenRequests } from '../helpers/session-peek.js';
 
 let se: Sandbox;
 beforeAll(async () => {
@@ -61,6 +63,61 @@ describe('stackExchangeAuth()', () => {
       expect((await login(browser, se, app.url, { basePath: '/login/se' })).status).toBe(303);
       expect((await browser.post(`${app.url}/login/se/logout`).set('Origin', app.url)).status).toBe(403);
       expect((await browser.post(`${app.url}/login/se/logout`).set('Origin', 'https://www.app.example')).status).toBe(303);
+    });
+  });
+
+  describe('debug logging', () => {
+    const originalLog = createDebug.log;
+    let app: RouterApp;
+    beforeAll(async () => {
+      app = await startRouterApp(se, { router: { client: { retry: false } } });
+    });
+    afterAll(async () => {
+      createDebug.disable();
+      createDebug.log = originalLog;
+      await app.close();
+    });
+
+    it('never writes a token, code, verifier, secret or key, through logins, failures, a rejected token and logout', async () => {
+      se.reset();
+      const lines: string[] = [];
+      createDebug.log = (...args: unknown[]) => {
+        lines.push(args.map(String).join(' '));
+      };
+      createDebug.enable('passport-stackexchange-oauth2:*');
+      const tokens: string[] = [];
+
+      const revoked = createBrowser();
+      expect((await login(revoked, se, app.url)).status).toBe(303);
+      tokens.push(lastApiToken(se));
+      se.expireToken(lastApiToken(se));
+      expect((await revoked.get(`${app.url}/api/me`)).status).toBe(401);
+
+      se.fault('token', '500');
+      expect((await login(createBrowser(), se, app.url)).headers['location']).toBe('/?error=token_error');
+      se.fault('token', null);
+      se.fault('api', 'throttle', { times: 1 });
+      expect((await login(createBrowser(), se, app.url)).headers['location']).toBe('/?error=token_error');
+
+      const browser = createBrowser();
+      await login(browser, se, app.url);
+      tokens.push(lastApiToken(se));
+      se.fault('api', 'unavailable');
+      expect((await browser.post(`${app.url}/auth/logout`).set('Origin', app.url)).status).toBe(303);
+      se.fault('api', null);
+
+      expect(lines.some((line) => line.includes('token revocation at logout failed'))).toBe(true);
+      expect(lines.some((line) => line.includes('the API rejected the token'))).toBe(true);
+      const secrets = [
+        ...tokens,
+        ...se.requests.map((r) => r.query['access_token']),
+        ...tokenRequests(se).flatMap((r) => [r.form?.['code'], r.form?.['code_verifier']]),
+        se.clients[0]?.clientSecret,
+        se.clients[0]?.key,
+      ].filter((value): value is string => typeof value === 'string');
+      expect(secrets.length).toBeGreaterThan(8);
+      const log = lines.join('\n');
+      for (const secret of secrets) expect(log).not.toContain(secret);
     });
   });
 });

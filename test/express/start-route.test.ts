@@ -5,7 +5,7 @@ import { completeLogin, consent, createBrowser, startLogin } from '../helpers/lo
 import { FailingStore } from '../helpers/failing-session-store.js';
 import { startRouterApp } from '../helpers/router-app.js';
 import type { RouterApp } from '../helpers/router-app.js';
-import { sessionOf } from '../helpers/session-peek.js';
+import { sessionOf, tokenRequests } from '../helpers/session-peek.js';
 
 let se: Sandbox;
 let app: RouterApp;
@@ -82,6 +82,45 @@ describe('GET /auth/start', () => {
     const json = await createBrowser().get(`${app.url}/auth/start?scope=${scope}`).set('Accept', 'application/json');
     expect(json.status).toBe(400);
     expect(json.body).toEqual({ error: 'bad_request' });
+  });
+
+  it.each(['?state[a]=x', '?code[]=a', '?error[x]=1', '?scope=read_inbox&scope=no_expiry', '?scope[]=read_inbox', '?scope[0]=read_inbox'])(
+    'refuses the repeated or structured parameter %s with bad_request, never a redirect to Stack Exchange',
+    async (query) => {
+      const json = await createBrowser().get(`${app.url}/auth/start${query}`).set('Accept', 'application/json');
+      expect(json.status).toBe(400);
+      expect(json.body).toEqual({ error: 'bad_request' });
+      const html = await createBrowser().get(`${app.url}/auth/start${query}`);
+      expect(html.status).toBe(303);
+      expect(html.headers['location']).toBe('/?error=bad_request');
+    },
+  );
+
+  it('keeps at most 10 pending logins per session: the oldest is dropped, the others complete', async () => {
+    const browser = createBrowser();
+    const tabs: URL[] = [];
+    for (let i = 0; i < 11; i++) tabs.push(await startLogin(browser, app.url, { returnTo: `/tab/${i}` }));
+    const callbacks = await Promise.all(tabs.map((tab) => consent(se, tab)));
+    const oldest = await completeLogin(browser, callbacks[0] as URL);
+    expect(oldest.headers['location']).toBe('/?error=invalid_state');
+    expect(tokenRequests(se)).toHaveLength(0);
+    expect((await completeLogin(browser, callbacks[1] as URL)).headers['location']).toBe('/tab/1');
+    expect((await completeLogin(browser, callbacks[10] as URL)).headers['location']).toBe('/tab/10');
+    expect(tokenRequests(se)).toHaveLength(2);
+  });
+
+  it('never lets the PKCE verifier out: not in the redirect, a cookie or a page, only in the token request', async () => {
+    const browser = createBrowser();
+    const start = await browser.get(`${app.url}/auth/start?returnTo=%2Fq`);
+    const done = await completeLogin(browser, await consent(se, new URL(String(start.headers['location']))));
+    expect(done.status).toBe(303);
+    const [sent] = tokenRequests(se);
+    const verifier = sent?.form?.['code_verifier'];
+    expect(verifier).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    for (const res of [start, done]) expect(JSON.stringify([res.headers, res.text])).not.toContain(verifier);
+    const elsewhere = se.requests.filter((r) => r !== sent);
+    expect(elsewhere.length).toBeGreaterThan(0);
+    expect(JSON.stringify(elsewhere)).not.toContain(verifier);
   });
 
   it('refuses OAuth callback parameters on the start', async () => {

@@ -153,6 +153,47 @@ describe('desktopLogin', () => {
     expect(isStackExchangeError(error) && error.code).toBe('LOGIN_ABORTED');
   });
 
+  it('does not open the authorize URL when the signal is already aborted', async () => {
+    const relay = await relayWith();
+    const open = vi.fn();
+    const urls: string[] = [];
+    const error: unknown = await desktopLogin(loginOptions(relay, { open, signal: AbortSignal.abort(), fetch: recordingFetch(urls) })).catch((e: unknown) => e);
+    expect(isStackExchangeError(error) && error.code).toBe('LOGIN_ABORTED');
+    expect(open).not.toHaveBeenCalled();
+    expect(urls).toEqual([]);
+  });
+
+  it('refuses a token planted under its state (taking it would undo PKCE), and exchanges nothing', async () => {
+    const relay = await relayWith();
+    const plant = async (url: string): Promise<void> => {
+      // Someone who learnt the state (it is in the URL the person opens) posts a token of their own first.
+      const state = new URL(url).searchParams.get('state')!;
+      const res = await fetch(`${relay.url}/redirect?appid=1002`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `access_token=PLANTEDTOKEN&expires=86400&state=${state}`,
+      });
+      expect(res.status).toBe(204);
+    };
+    const error: unknown = await desktopLogin(loginOptions(relay, { open: plant })).catch((e: unknown) => e);
+    expect(isStackExchangeError(error) && error.code).toBe('RELAY_ERROR');
+    expect(String((error as Error).message)).not.toContain('PLANTEDTOKEN');
+    expect(se.requests.filter((r) => r.path.startsWith('/oauth/access_token'))).toEqual([]);
+  });
+
+  it('polls without wait when the relay holds polls for less than it asks (maxWait), then completes', async () => {
+    for (const maxWait of [0, 10]) {
+      const relay = await relayWith({ maxWait });
+      const urls: string[] = [];
+      const result = await desktopLogin(loginOptions(relay, { pollInterval: 20, fetch: recordingFetch(urls), open: browser({ delay: 100 }) }));
+      expect(result.accessToken, `maxWait ${maxWait}`).toBeTruthy();
+      const waits = urls.filter((u) => u.includes('/token?')).map((u) => new URL(u).searchParams.get('wait'));
+      expect(waits[0]).toBe('30');
+      expect(waits.length).toBeGreaterThan(1);
+      expect(waits.slice(1).every((wait) => wait === null)).toBe(true);
+    }
+  });
+
   it('polls again while the relay answers 503, then completes', async () => {
     const inner = new MemoryRelayStore();
     let failures = 2;

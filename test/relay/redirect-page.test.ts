@@ -1,25 +1,29 @@
 import { createSandbox } from 'passport-stackexchange-oauth2/sandbox';
 import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fragmentPage, messagePage, PAGE_MESSAGES } from '../../src/relay/redirect-page.js';
 import { randomToken } from '../../src/util/random.js';
-import { launchChromiumContext } from '../helpers/chromium.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { startRelay } from './relay-server.js';
 import type { RunningRelay } from './relay-server.js';
 
 let se: Sandbox;
 let relay: RunningRelay;
+let chromium: Browser;
 let browser: BrowserContext;
 
 beforeAll(async () => {
   se = await createSandbox({ port: 0 });
   relay = await startRelay();
-  browser = await launchChromiumContext();
+  // A context of a launched browser: playwright removes its profile itself once the process has exited.
+  chromium = await launchChromium();
+  browser = await chromium.newContext();
 });
 
 afterAll(async () => {
   await browser?.close();
+  await chromium?.close();
   await relay?.close();
   await se?.close();
 });

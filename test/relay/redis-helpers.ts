@@ -44,36 +44,57 @@ export interface RedisProxy {
   stop(): Promise<void>;
   /** Listens again on the same port. */
   start(): Promise<void>;
+  /** Holds every byte in both directions, as a partition or a blocked server would: commands are taken and never answered. */
+  freeze(): void;
+  /** Delivers what was held and forwards again. */
+  thaw(): void;
   close(): Promise<void>;
 }
 
 /** Starts a {@link RedisProxy} to 127.0.0.1:6379. */
 export async function startRedisProxy(): Promise<RedisProxy> {
-  const sockets = new Set<Socket>();
+  const pairs = new Set<[Socket, Socket]>();
+  let frozen = false;
+  const forward = ([socket, upstream]: [Socket, Socket]) => socket.pipe(upstream).pipe(socket);
   const server = createNetServer((socket) => {
     const upstream = connect(6379, '127.0.0.1');
-    sockets.add(socket).add(upstream);
+    const pair: [Socket, Socket] = [socket, upstream];
+    pairs.add(pair);
     const drop = () => {
       socket.destroy();
       upstream.destroy();
-      sockets.delete(socket);
-      sockets.delete(upstream);
+      pairs.delete(pair);
     };
     socket.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    socket.pipe(upstream).pipe(socket);
+    if (frozen) socket.pause();
+    else forward(pair);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const stop = async () => {
-    for (const socket of sockets) socket.destroy();
-    sockets.clear();
+    for (const [socket, upstream] of pairs) {
+      socket.destroy();
+      upstream.destroy();
+    }
+    pairs.clear();
     if (server.listening) await new Promise((resolve) => server.close(resolve));
   };
   return {
     port,
     stop,
     start: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
+    freeze() {
+      frozen = true;
+      for (const [socket, upstream] of pairs) {
+        socket.unpipe(upstream).pause();
+        upstream.unpipe(socket).pause();
+      }
+    },
+    thaw() {
+      frozen = false;
+      for (const pair of pairs) forward(pair);
+    },
     close: stop,
   };
 }

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RedisRelayStore } from '../../src/relay/redis-store.js';
 import { RelayStoreError, isRelayStoreError } from '../../src/relay/relay-store.js';
-import { connectRedis, deletePrefix, uniquePrefix, unreachableRedis } from './redis-helpers.js';
+import { createClient } from 'redis';
+import { connectRedis, deletePrefix, startRedisProxy, uniquePrefix, unreachableRedis } from './redis-helpers.js';
 import type { TestRedisClient } from './redis-helpers.js';
 
 const prefix = uniquePrefix('redis-store');
@@ -126,6 +127,31 @@ describe('RedisRelayStore', () => {
       }
     } finally {
       down.destroy();
+    }
+  });
+
+  it('fails within commandTimeout when Redis takes commands and never answers, and works again after', async () => {
+    const proxy = await startRedisProxy();
+    const slow = createClient({ url: `redis://127.0.0.1:${proxy.port}` });
+    slow.on('error', () => undefined);
+    try {
+      await slow.connect();
+      const store = makeStore({ client: slow, commandTimeout: 200 });
+      await store.subscribe('app:k9', () => undefined);
+      proxy.freeze();
+      const started = Date.now();
+      const errors = await Promise.all([
+        store.setIfAbsent('app:k9', 'v', 10_000).catch((e: unknown) => e),
+        store.take('app:k9').catch((e: unknown) => e),
+      ]);
+      expect(Date.now() - started).toBeLessThan(1000);
+      for (const error of errors) expect(isRelayStoreError(error)).toBe(true);
+      proxy.thaw();
+      expect(await store.setIfAbsent('app:k10', 'v', 10_000)).toBe(true);
+      expect(await store.take('app:k10')).toBe('v');
+    } finally {
+      slow.destroy();
+      await proxy.close();
     }
   });
 

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { format } from 'node:util';
 import createDebug from 'debug';
+import express from 'express';
 import { createSandbox } from 'passport-stackexchange-oauth2/sandbox';
 import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -70,6 +71,16 @@ function authorizeURL(relay: RunningRelay, state: string, options: { appId?: str
 async function getToken(relay: RunningRelay, query: string, init?: RequestInit): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
   const res = await fetch(`${relay.url}/token?${query}`, init);
   return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
+}
+
+/** A `GET /token` answer as bytes: status, every header but `Date`, and the body text. */
+async function rawToken(relay: RunningRelay, query: string): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+  const res = await fetch(`${relay.url}/token?${query}`);
+  const headers: Record<string, string> = {};
+  res.headers.forEach((value, name) => {
+    if (name !== 'date') headers[name] = value;
+  });
+  return { status: res.status, headers, body: await res.text() };
 }
 
 async function redirect(relay: RunningRelay, query: string): Promise<Response> {
@@ -215,6 +226,13 @@ describe('tokenRelay: keys, first write wins, once only, TTL', () => {
     expect((await redirect(relay, `error=access_denied&state=${state}`)).status).toBe(409);
     expect((await post(relay, `access_token=planted&state=${state}`)).status).toBe(409);
     expect((await getToken(relay, `key=${state}`)).body).toEqual({ code: 'first' });
+    // And when the page's post came first.
+    const posted = randomToken();
+    expect((await post(relay, `access_token=first&expires=60&state=${posted}`)).status).toBe(204);
+    expect((await post(relay, `access_token=planted&state=${posted}`)).status).toBe(409);
+    expect((await post(relay, `error=access_denied&state=${posted}`)).status).toBe(409);
+    expect((await redirect(relay, `code=planted&state=${posted}`)).status).toBe(409);
+    expect((await getToken(relay, `key=${posted}`)).body).toEqual({ access_token: 'first', expires: 60 });
   });
 
   it('answers 400 to short and malformed keys and stores nothing', async () => {
@@ -230,6 +248,11 @@ describe('tokenRelay: keys, first write wins, once only, TTL', () => {
     expect(await getToken(relay, `key=${'a'.repeat(22)}%3D`)).toMatchObject({ status: 400, body: { error_name: 'invalid_key' } });
     expect(await getToken(relay, '')).toMatchObject({ status: 400, body: { error_name: 'no_key' } });
     expect(await getToken(relay, 'key=')).toMatchObject({ status: 400, body: { error_name: 'no_key' } });
+    // The bounds themselves are keys.
+    for (const state of ['a'.repeat(22), `${'A-z_0'.repeat(25)}abc`]) {
+      expect((await redirect(relay, `code=c&state=${state}`)).status, state).toBe(200);
+      expect((await getToken(relay, `key=${state}`)).body).toEqual({ code: 'c' });
+    }
   });
 
   it('answers 400, never 5xx, to repeated or structured parameters', async () => {
@@ -256,9 +279,26 @@ describe('tokenRelay: keys, first write wins, once only, TTL', () => {
     const stillThere = randomToken();
     await redirect(relay, `code=c3&state=${stillThere}`);
     now += 1_000;
-    const answers = await Promise.all([used, expired, randomToken()].map((key) => getToken(relay, `key=${key}`)));
-    for (const answer of answers) expect({ status: answer.status, body: answer.body }).toEqual({ status: 404, body: NO_TOKEN });
+    const answers = await Promise.all([used, expired, randomToken()].map((key) => rawToken(relay, `key=${key}`)));
+    expect(answers[0]).toMatchObject({ status: 404, body: JSON.stringify(NO_TOKEN) });
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[2]).toEqual(answers[0]);
     expect((await getToken(relay, `key=${stillThere}`)).body).toEqual({ code: 'c3' });
+  });
+
+  it('gives unknown, used and expired keys the same 404 in Redis, with and without wait', async () => {
+    const relay = await relayWith({ store: redisStore(), ttl: 0.05 });
+    const used = randomToken();
+    const expired = randomToken();
+    await redirect(relay, `code=c1&state=${used}`);
+    await redirect(relay, `code=c2&state=${expired}`);
+    expect((await getToken(relay, `key=${used}`)).status).toBe(200);
+    await vi.waitFor(async () => expect(await redis.exists(`${prefix}:${expired}`)).toBe(0), { interval: 10 });
+    const unknown = await rawToken(relay, `key=${randomToken()}`);
+    expect(unknown).toMatchObject({ status: 404, body: JSON.stringify(NO_TOKEN) });
+    const queries = [`key=${used}`, `key=${expired}`, `key=${used}&wait=1`, `key=${expired}&wait=1`, `key=${randomToken()}&wait=1`];
+    const answers = await Promise.all(queries.map((query) => rawToken(relay, query)));
+    answers.forEach((answer, i) => expect(answer, queries[i]).toEqual(unknown));
   });
 
   it('keeps results in Redis for ttl seconds', async () => {
@@ -364,6 +404,20 @@ describe('tokenRelay: headers and methods', () => {
     expect((await redirect(relay, `code=c&state=${key}`)).status).toBe(200);
   });
 
+  it('keeps one rate-limit bucket per client address (req.ip): a forged X-Forwarded-For only counts behind trust proxy', async () => {
+    const limit = { rateLimit: { burst: 2, perSecond: 0.1 } };
+    const behindProxy = await relayWith(limit, () => express().set('trust proxy', 'loopback'));
+    const statuses = async (relay: RunningRelay, clients: string[]) => {
+      const out: number[] = [];
+      for (const client of clients) out.push((await getToken(relay, `key=${randomToken()}`, { headers: { 'x-forwarded-for': client } })).status);
+      return out;
+    };
+    expect(await statuses(behindProxy, ['203.0.113.1', '203.0.113.1', '203.0.113.1', '203.0.113.2', '203.0.113.2', '203.0.113.2'])).toEqual([404, 404, 429, 404, 404, 429]);
+    // Without trust proxy the header is ignored: every request is the one loopback client.
+    const direct = await relayWith(limit);
+    expect(await statuses(direct, ['203.0.113.1', '203.0.113.2', '203.0.113.3'])).toEqual([404, 404, 429]);
+  });
+
   it('never logs codes, tokens or keys, even with debug logging on', async () => {
     const lines: string[] = [];
     const originalLog = createDebug.log;
@@ -418,7 +472,7 @@ describe('tokenRelay: long-poll', () => {
     const b = await relayWith({ store: redisStore() });
     const state = randomToken();
     const polling = getToken(b, `key=${state}&appid=1002&wait=10`).then((answer) => ({ answer, at: performance.now() }));
-    // The poll is subscribed once Redis shows a second subscriber on the channel.
+    // The poll is subscribed once Redis shows its subscriber connection on the channel (instance a has none).
     await vi.waitFor(async () => expect(await redis.sendCommand(['PUBSUB', 'NUMSUB', `${prefix}ready`])).toEqual([`${prefix}ready`, 1]), { interval: 10 });
     const location = await se.authorize(authorizeURL(a, state, { appId: '1002' }));
     const sent = performance.now();
@@ -472,6 +526,45 @@ describe('tokenRelay: long-poll', () => {
     expect((await getToken(relay, `key=${state}`)).body).toEqual({ code: 'c' });
   });
 
+  for (const [name, makeStore] of [
+    ['MemoryRelayStore', () => new MemoryRelayStore()],
+    ['RedisRelayStore (real Redis)', () => redisStore()],
+  ] as const) {
+    it(`leaves no subscription or timer behind after many answered, expired and abandoned polls (${name})`, async () => {
+      const inner = makeStore();
+      let live = 0;
+      const store: RelayStore = {
+        setIfAbsent: (k, v, t) => inner.setIfAbsent(k, v, t),
+        take: (k) => inner.take(k),
+        async subscribe(k, l) {
+          const unsubscribe = await inner.subscribe(k, l);
+          live += 1;
+          return () => {
+            live -= 1;
+            unsubscribe();
+          };
+        },
+      };
+      const relay = await relayWith({ store, rateLimit: false });
+      const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+      const before = timers();
+      const answered = Array.from({ length: 20 }, () => randomToken());
+      const controller = new AbortController();
+      const polls = [
+        ...answered.map((key) => getToken(relay, `key=${key}&wait=10`)),
+        ...Array.from({ length: 20 }, () => getToken(relay, `key=${randomToken()}&wait=1`)),
+        ...Array.from({ length: 20 }, () => fetch(`${relay.url}/token?key=${randomToken()}&wait=30`, { signal: controller.signal }).catch(() => undefined)),
+      ];
+      await vi.waitFor(() => expect(live).toBe(60), { interval: 5 });
+      controller.abort();
+      for (const key of answered) await redirect(relay, `code=c&state=${key}`);
+      const statuses = (await Promise.all(polls)).slice(0, 40).map((answer) => answer?.status);
+      expect(statuses).toEqual([...Array<number>(20).fill(200), ...Array<number>(20).fill(404)]);
+      await vi.waitFor(() => expect(live).toBe(0), { interval: 5 });
+      expect(timers()).toBeLessThanOrEqual(before);
+    });
+  }
+
   it('ends pending long-polls with 503 on close()', async () => {
     const relay = await startRelay();
     cleanups.push(() => relay.close());
@@ -479,6 +572,32 @@ describe('tokenRelay: long-poll', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     await relay.relay.close();
     expect(await polling).toMatchObject({ status: 503, body: { error_name: 'shutting_down' } });
+  });
+
+  it('ends a long-poll at once when close() comes while the store is looking', async () => {
+    const inner = new MemoryRelayStore();
+    cleanups.push(() => inner.close());
+    let release: (() => void) | undefined;
+    const store: RelayStore = {
+      setIfAbsent: (k, v, t) => inner.setIfAbsent(k, v, t),
+      subscribe: (k, l) => inner.subscribe(k, l),
+      async take(k) {
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        return inner.take(k);
+      },
+    };
+    const relay = await relayWith({ store });
+    const polling = getToken(relay, `key=${randomToken()}&wait=30`).then((answer) => ({ answer, at: performance.now() }));
+    await vi.waitFor(() => expect(release).toBeDefined(), { interval: 5 });
+    await relay.relay.close();
+    const closedAt = performance.now();
+    release?.();
+    const { answer, at } = await polling;
+    expect(answer).toMatchObject({ status: 503, body: { error_name: 'shutting_down' } });
+    // Not after the next periodic look (5 s): nothing is left waiting once the relay closed.
+    expect(at - closedAt).toBeLessThan(2500);
   });
 });
 
@@ -528,6 +647,33 @@ describe('tokenRelay: store down', () => {
     expect(posted.status).toBe(503);
     expect(fetched).toMatchObject({ status: 503, body: { error_name: 'store_unavailable' } });
     expect(waited).toMatchObject({ status: 503, body: { error_name: 'store_unavailable' } });
+  });
+
+  it('answers 503 quickly when Redis takes commands and never answers, and resumes when it answers again', async () => {
+    const proxy = await startRedisProxy();
+    cleanups.push(() => proxy.close());
+    const { createClient } = await import('redis');
+    const client = createClient({ url: `redis://127.0.0.1:${proxy.port}` });
+    client.on('error', () => undefined);
+    cleanups.push(() => client.destroy());
+    await client.connect();
+    const relay = await relayWith({ store: redisStore(client, 300) });
+    const state = randomToken();
+    expect((await getToken(relay, `key=${state}&wait=1`)).status).toBe(404);
+    proxy.freeze();
+    const started = performance.now();
+    const [page, posted, fetched, waited] = await Promise.all([
+      redirect(relay, `code=c&state=${state}`),
+      post(relay, `access_token=t&state=${randomToken()}`),
+      getToken(relay, `key=${state}`),
+      getToken(relay, `key=${state}&wait=10`),
+    ]);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect([page.status, posted.status, fetched.status, waited.status]).toEqual([503, 503, 503, 503]);
+    proxy.thaw();
+    const again = randomToken();
+    expect((await redirect(relay, `code=c&state=${again}`)).status).toBe(200);
+    expect((await getToken(relay, `key=${again}&wait=1`)).body).toEqual({ code: 'c' });
   });
 
   it('resumes when Redis comes back', async () => {

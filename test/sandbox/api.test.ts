@@ -172,9 +172,15 @@ describe('/access-tokens', () => {
     await expectError(apiGet(se, `/access-tokens/${encodeURIComponent(a)}`, { key: 'bad((' }), 400, 'bad_parameter');
   });
 
-  it('takes at most 20 tokens', async () => {
+  it('takes at most 20 tokens, on every token method', async () => {
     const many = Array.from({ length: 21 }, (_, i) => `t${i}`).join(';');
     await expectError(apiGet(se, `/access-tokens/${many}`), 400, 'bad_parameter');
+    await expectError(apiGet(se, `/access-tokens/${many}/invalidate`, { key }), 400, 'bad_parameter');
+    await expectError(apiGet(se, `/apps/${many}/de-authenticate`, { key }), 400, 'bad_parameter');
+    const twenty = [token(), ...Array.from({ length: 19 }, (_, i) => `t${i}`)];
+    const { status, body } = await apiGet(se, `/access-tokens/${encodeURIComponent(twenty.join(';'))}`);
+    expect(status).toBe(200);
+    expect((body.items as Array<{ access_token: string }>).map((i) => i.access_token)).toEqual([twenty[0]]);
   });
 
   it('/invalidate expires the tokens now', async () => {
