@@ -6,7 +6,7 @@ import { pageOf, readPaging, type Paging } from './paging.js';
 import { findSite, SAMPLE_SITES, type SampleSite } from './sample-data.js';
 import type { TokenRecord } from './state.js';
 import type { Family } from './throttle.js';
-import type { SandboxUser } from './types.js';
+import type { SandboxUser, ThrottleViolation } from './types.js';
 import { ApiFailure, errorWrapper, sendCompressedJson, successWrapper } from './wrapper.js';
 
 /** The path prefix of the API. */
@@ -253,7 +253,26 @@ function quotaSlot(ctx: SandboxContext, inc: Incoming, key: string | undefined, 
 }
 
 /**
- * Serves `/2.3/...`: per-address rate limit, faults, routing, `backoff` enforcement, `key`,
+ * Refuses a request from a banned address (reason `ban`), or one over the per-second limit (reason
+ * `rate`, which bans the address). Neither counts toward the rate window or the quota.
+ */
+function throttleAddress(ctx: SandboxContext, inc: Incoming, method: string): void {
+  const { address, time } = inc;
+  let reason: ThrottleViolation['reason'] | undefined;
+  if (ctx.bans.remainingMs(address, time) > 0) reason = 'ban';
+  else if (!ctx.rate.allow(address, time)) {
+    reason = 'rate';
+    ctx.bans.ban(address, time);
+  }
+  if (reason === undefined) return;
+  ctx.throttleViolations.push({ method, reason, time });
+  // After a ban the window may still be full (a ban shorter than a second): the later of the two.
+  const seconds = Math.ceil(Math.max(ctx.bans.remainingMs(address, time), ctx.rate.waitMs(address, time)) / 1000);
+  throw new ApiFailure(502, `too many requests from this IP, more requests available in ${seconds} seconds`);
+}
+
+/**
+ * Serves `/2.3/...`: per-address rate limit and ban, faults, routing, `backoff` enforcement, `key`,
  * `access_token`, scope and `site` checks, paging and quota, then the method itself. Every answer
  * is a compressed wrapper; every error is HTTP 400 with `error_id`, `error_name`, `error_message`.
  */
@@ -262,10 +281,7 @@ export function handleApi(ctx: SandboxContext, inc: Incoming, res: ServerRespons
   const matched = matchRoute(path);
   const family = matched?.route.family;
   try {
-    if (!ctx.rate.allow(inc.address, inc.time)) {
-      ctx.throttleViolations.push({ method: family ?? path, reason: 'rate', time: inc.time });
-      throw new ApiFailure(502, 'too many requests from this IP, more requests available in 30 seconds');
-    }
+    throttleAddress(ctx, inc, family ?? path);
     const params: Params = inc.method === 'POST' ? { ...inc.query, ...inc.form } : inc.query;
     const fault = takeApiFault(ctx);
     if (fault === 'throttle') throw new ApiFailure(502, 'too many requests from this IP, more requests available in 30 seconds');

@@ -1,6 +1,6 @@
 import type { Question } from '../api/types.js';
 import type { SandboxState } from './state.js';
-import type { BackoffRegistry, RateLimiter } from './throttle.js';
+import type { AddressBans, BackoffRegistry, RateLimiter } from './throttle.js';
 import type { ApiFault, RecordedRequest, RecordedUpvote, SandboxClient, SandboxUser, ThrottleViolation, TokenFault } from './types.js';
 
 /** A fault in force, for all requests (`remaining: null`) or the next `remaining` ones. */
@@ -31,6 +31,8 @@ export interface SandboxContext {
   upvotes: RecordedUpvote[];
   faults: { token: ActiveFault<TokenFault> | null; api: ActiveFault<ApiFault> | null };
   rate: RateLimiter;
+  /** Addresses banned for breaking the rate limit. */
+  bans: AddressBans;
   backoffs: BackoffRegistry;
   /** Quota used per quota key (`key`, `key|account` or `ip|address`) and UTC day. */
   quotaUsed: Map<string, number>;

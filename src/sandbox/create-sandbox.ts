@@ -6,7 +6,7 @@ import { resolveOptions } from './options.js';
 import { sampleQuestions } from './sample-data.js';
 import { listen } from './server.js';
 import { SandboxState, SCOPES } from './state.js';
-import { BackoffRegistry, normalizeFamily, RateLimiter } from './throttle.js';
+import { AddressBans, BackoffRegistry, normalizeFamily, RateLimiter } from './throttle.js';
 import type { ApiFault, AuthorizeOptions, FaultOptions, IssuedToken, IssueTokenOptions, Sandbox, SandboxOptions, TokenFault } from './types.js';
 
 const TOKEN_FAULTS: readonly string[] = ['hang', '500', 'html', 'no-token'] satisfies TokenFault[];
@@ -17,7 +17,8 @@ const API_FAULTS: readonly string[] = ['throttle', 'unavailable', 'internal', 'c
  * `/oauth/access_token[/json]`) and API v2.3 (`/2.3/...`), strict where Stack Exchange is strict.
  *
  * Defaults: listens on `127.0.0.1` on a free port, two registered apps on the domain `localhost`,
- * the sample users, tokens living 86400 s, codes 60 s, 30 API requests/s per address.
+ * the sample users, tokens living 86400 s, codes 60 s, 30 API requests/s per address (one more bans
+ * the address from the API for 30 s).
  *
  * @throws TypeError when an option is invalid (the message names it and shows an example).
  * @throws Error when the port cannot be listened on.
@@ -42,6 +43,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     upvotes: [],
     faults: { token: null, api: null },
     rate: new RateLimiter(o.maxRequestsPerSecond),
+    bans: new AddressBans(o.banSeconds),
     backoffs: new BackoffRegistry(),
     quotaUsed: new Map(),
     lastWrite: new Map(),
@@ -116,6 +118,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       ctx.faults.api = null;
       ctx.backoffs.reset();
       ctx.rate.reset();
+      ctx.bans.reset();
       ctx.quotaUsed.clear();
       ctx.lastWrite.clear();
       ctx.writeRequestIds.clear();

@@ -12,6 +12,7 @@ export interface ResolvedOptions {
   tokenLifetime: number;
   codeLifetime: number;
   maxRequestsPerSecond: number;
+  banSeconds: number;
   writeInterval: number;
   quotaMax: number;
   clock: () => number;
@@ -97,6 +98,7 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
     tokenLifetime: positive(options.tokenLifetime, 'tokenLifetime', 86_400, '86400'),
     codeLifetime: positive(options.codeLifetime, 'codeLifetime', 60, '60'),
     maxRequestsPerSecond: positive(options.maxRequestsPerSecond, 'maxRequestsPerSecond', 30, '30', false, true),
+    banSeconds: positive(options.banSeconds, 'banSeconds', 30, '30', true),
     writeInterval: positive(options.writeInterval, 'writeInterval', 5, '5', true),
     quotaMax: positive(options.quotaMax, 'quotaMax', 10_000, '10000'),
     clock,

@@ -56,9 +56,47 @@ export class RateLimiter {
     return true;
   }
 
+  /** Milliseconds from `now` until `address` may send again (0 when it may now). */
+  waitMs(address: string, now: number): number {
+    const times = this.#windows.get(address);
+    if (this.#max === Infinity || !times || times.length < this.#max) return 0;
+    const oldest = times[times.length - this.#max] ?? now;
+    return Math.max(0, oldest + 1000 - now);
+  }
+
   /** Forgets every window. */
   reset(): void {
     this.#windows.clear();
+  }
+}
+
+/** Addresses banned for breaking the per-second limit, as Stack Exchange bans an IP for a while. */
+export class AddressBans {
+  readonly #ms: number;
+  readonly #until = new Map<string, number>();
+
+  /** `seconds`: how long a ban lasts; `0` never bans. */
+  constructor(seconds: number) {
+    this.#ms = seconds * 1000;
+  }
+
+  /** Bans `address` from `now` for the configured time. Requests during a ban do not extend it. */
+  ban(address: string, now: number): void {
+    if (this.#ms > 0) this.#until.set(address, now + this.#ms);
+  }
+
+  /** Milliseconds left of the ban on `address` at `now`; 0 when it is not banned (a ban ends exactly at its end time). */
+  remainingMs(address: string, now: number): number {
+    const until = this.#until.get(address);
+    if (until === undefined) return 0;
+    if (now < until) return until - now;
+    this.#until.delete(address);
+    return 0;
+  }
+
+  /** Lifts every ban. */
+  reset(): void {
+    this.#until.clear();
   }
 }
 

@@ -61,10 +61,13 @@ export interface RecordedRequest {
 
 /** A request that broke the API's throttling contract (and was answered with `throttle_violation`). */
 export interface ThrottleViolation {
-  /** The method family, e.g. `/users/{ids}` (also for `/me`). */
+  /** The method family, e.g. `/users/{ids}` (also for `/me`); the path when no method matched. */
   method: string;
-  /** `backoff`: called before a `backoff` had passed; `rate`: more than the per-second limit. */
-  reason: 'backoff' | 'rate';
+  /**
+   * `backoff`: called before a `backoff` had passed; `rate`: more than the per-second limit (this
+   * request starts the address's ban); `ban`: sent while the address was banned.
+   */
+  reason: 'backoff' | 'rate' | 'ban';
   /** By the sandbox's clock (ms since the epoch). */
   time: number;
 }
@@ -116,13 +119,24 @@ export interface SandboxOptions {
   tokenLifetime?: number;
   /** Authorization code lifetime in seconds. Default 60. */
   codeLifetime?: number;
-  /** API requests allowed from one address within any 1-second window. Default 30; `Infinity` disables. */
+  /**
+   * API requests allowed from one address within any 1-second window. Default 30; `Infinity` disables.
+   * The request over the limit is refused with `throttle_violation` and bans the address (see `banSeconds`).
+   */
   maxRequestsPerSecond?: number;
+  /**
+   * Seconds an address is banned from the API after going over `maxRequestsPerSecond`, as Stack
+   * Exchange bans an IP: every API request from it (by the `clock`) is refused with
+   * `throttle_violation` ("more requests available in N seconds"), recorded with reason `ban` and not
+   * counted toward quota. The OAuth endpoints stay open. Default 30; `0` disables banning (only the
+   * request over the limit is refused). A non-negative finite number, else `TypeError`.
+   */
+  banSeconds?: number;
   /** Seconds an account must wait between two writes (e.g. upvotes). Default 5; `0` disables. */
   writeInterval?: number;
   /** Daily API quota per key (per key and user with a token). Default 10000. */
   quotaMax?: number;
-  /** The time source (ms since the epoch) for code/token expiry, backoff, rate limits and records. Default `Date.now`. */
+  /** The time source (ms since the epoch) for code/token expiry, backoff, rate limits, bans and records. Default `Date.now`. */
   clock?: () => number;
   /** When set, `GET /oauth` and `/oauth/dialog` approve at once as this account, without the consent page. */
   autoApprove?: number;
@@ -183,7 +197,7 @@ export interface Sandbox {
   readonly users: readonly SandboxUser[];
   /** Every request received, oldest first (a live array, emptied by `reset()`). */
   readonly requests: readonly RecordedRequest[];
-  /** Every `throttle_violation` answered for backoff or rate reasons (a live array). */
+  /** Every `throttle_violation` answered for a backoff, the rate limit or an address ban (a live array). */
   readonly throttleViolations: readonly ThrottleViolation[];
   /** Every accepted upvote (a live array). */
   readonly upvotes: readonly RecordedUpvote[];
@@ -206,8 +220,8 @@ export interface Sandbox {
   /** Acts as the person on the consent page over HTTP and returns the redirect `Location`. */
   authorize(authorizeUrl: string | URL, options?: AuthorizeOptions): Promise<URL>;
   /**
-   * Clears recorded requests, throttle violations and upvotes, faults, backoffs, rate windows and
-   * quota counters. Registered apps, users, codes and tokens stay.
+   * Clears recorded requests, throttle violations and upvotes, faults, backoffs, rate windows, address
+   * bans and quota counters. Registered apps, users, codes and tokens stay.
    */
   reset(): void;
   /** Stops listening and destroys every open connection (including hanging ones). */

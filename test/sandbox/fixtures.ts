@@ -37,10 +37,10 @@ export interface RawAnswer {
   body: Buffer;
 }
 
-/** GETs a URL with node:http, so the bytes on the wire can be checked. */
-export function rawGet(url: string, headers: Record<string, string> = {}): Promise<RawAnswer> {
+/** GETs a URL with node:http, so the bytes on the wire can be checked; `localAddress` picks the client's address. */
+export function rawGet(url: string, headers: Record<string, string> = {}, localAddress?: string): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { headers }, (res) => {
+    const req = request(url, localAddress === undefined ? { headers } : { headers, localAddress }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));

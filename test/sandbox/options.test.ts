@@ -5,7 +5,7 @@ import type { SandboxOptions } from '../../src/sandbox/types.js';
 describe('resolveOptions', () => {
   it('applies the defaults', () => {
     const o = resolveOptions();
-    expect(o).toMatchObject({ host: '127.0.0.1', port: 0, tokenLifetime: 86400, codeLifetime: 60, maxRequestsPerSecond: 30, writeInterval: 5, quotaMax: 10000, keys: [], autoApprove: undefined });
+    expect(o).toMatchObject({ host: '127.0.0.1', port: 0, tokenLifetime: 86400, codeLifetime: 60, maxRequestsPerSecond: 30, banSeconds: 30, writeInterval: 5, quotaMax: 10000, keys: [], autoApprove: undefined });
     expect(o.clients.map((c) => c.clientId)).toEqual(['1001', '1002']);
     expect(o.clock).toBe(Date.now);
   });
@@ -18,6 +18,9 @@ describe('resolveOptions', () => {
     ['codeLifetime', { codeLifetime: -1 }, /options\.codeLifetime/],
     ['maxRequestsPerSecond', { maxRequestsPerSecond: Number.NaN }, /options\.maxRequestsPerSecond/],
     ['writeInterval', { writeInterval: -1 }, /options\.writeInterval/],
+    ['banSeconds', { banSeconds: -1 }, /options\.banSeconds must be a non-negative number .*e\.g\. banSeconds: 30/],
+    ['banSeconds', { banSeconds: Infinity }, /options\.banSeconds/],
+    ['banSeconds', { banSeconds: '30' as unknown as number }, /options\.banSeconds/],
     ['quotaMax', { quotaMax: Infinity }, /options\.quotaMax/],
     ['clock', { clock: 5 as unknown as () => number }, /options\.clock/],
     ['autoApprove', { autoApprove: 1 }, /options\.autoApprove .*e\.g\. autoApprove: 9000001/],
@@ -33,7 +36,7 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions(options)).toThrow(message);
   });
 
-  it('accepts Infinity for maxRequestsPerSecond and 0 for writeInterval', () => {
-    expect(resolveOptions({ maxRequestsPerSecond: Infinity, writeInterval: 0 })).toMatchObject({ maxRequestsPerSecond: Infinity, writeInterval: 0 });
+  it('accepts Infinity for maxRequestsPerSecond and 0 for writeInterval and banSeconds', () => {
+    expect(resolveOptions({ maxRequestsPerSecond: Infinity, writeInterval: 0, banSeconds: 0 })).toMatchObject({ maxRequestsPerSecond: Infinity, writeInterval: 0, banSeconds: 0 });
   });
 });
