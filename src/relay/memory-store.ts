@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RelayStore } from './relay-store.js';
 import { KeyListeners } from './key-listeners.js';
 
@@ -11,10 +12,8 @@ export interface MemoryRelayStoreOptions {
   now?: () => number;
 }
 
-interface Entry {
-  value: string;
-  expiresAt: number;
-}
+/** A key's state: its result, or once taken a tombstone with the SHA-256 of the value taken. */
+type Entry = { readonly value: string; readonly expiresAt: number } | { readonly takenDigest: string; readonly expiresAt: number };
 
 /** Code of the process warning emitted when the memory store is used with `NODE_ENV=production`. */
 export const MEMORY_STORE_WARNING_CODE = 'PASSPORT_STACKEXCHANGE_RELAY_MEMORY_STORE';
@@ -22,7 +21,9 @@ export const MEMORY_STORE_WARNING_CODE = 'PASSPORT_STACKEXCHANGE_RELAY_MEMORY_ST
 let warned = false;
 
 /**
- * The default relay store: a bounded in-process map with a TTL. Fine for one process; with several
+ * The default relay store: a bounded in-process map with a TTL. A taken key stays in the map as a
+ * tombstone until its TTL ends (it counts toward `maxEntries` and is swept like a result), so it
+ * cannot be written again before then. Fine for one process; with several
  * instances behind a load balancer the redirect and the app's fetch may reach different processes, so
  * use {@link RedisRelayStore} there.
  *
@@ -56,7 +57,7 @@ export class MemoryRelayStore implements RelayStore {
     }
   }
 
-  /** Number of results held, counting expired ones until the next sweep. */
+  /** Number of keys held (results and taken keys' tombstones), counting expired ones until the next sweep. */
   get size(): number {
     return this.#entries.size;
   }
@@ -64,7 +65,13 @@ export class MemoryRelayStore implements RelayStore {
   /** {@inheritDoc RelayStore.setIfAbsent} */
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
     const existing = this.#entries.get(key);
-    if (existing && existing.expiresAt > this.#now()) return false;
+    if (existing && existing.expiresAt > this.#now()) {
+      if ('value' in existing || existing.takenDigest !== digest(value)) return false;
+      // The relay putting back the value it took: stored again for the rest of the key's TTL.
+      this.#entries.set(key, { value, expiresAt: existing.expiresAt });
+      this.#listeners.notify(key);
+      return true;
+    }
     this.#entries.delete(key);
     if (this.#entries.size >= this.#maxEntries) this.sweep();
     // Evict the oldest rather than refuse: a flood then has to outpace a login's few seconds.
@@ -82,8 +89,13 @@ export class MemoryRelayStore implements RelayStore {
   async take(key: string): Promise<string | undefined> {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
-    this.#entries.delete(key);
-    return entry.expiresAt > this.#now() ? entry.value : undefined;
+    if (entry.expiresAt <= this.#now()) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    if (!('value' in entry)) return undefined;
+    this.#entries.set(key, { takenDigest: digest(entry.value), expiresAt: entry.expiresAt });
+    return entry.value;
   }
 
   /** {@inheritDoc RelayStore.subscribe} */
@@ -91,7 +103,7 @@ export class MemoryRelayStore implements RelayStore {
     return this.#listeners.add(key, listener);
   }
 
-  /** Drops expired results now (also runs on a timer every `sweepInterval`). */
+  /** Drops expired results and tombstones now (also runs on a timer every `sweepInterval`). */
   sweep(): void {
     const now = this.#now();
     for (const [key, entry] of this.#entries) {
@@ -104,6 +116,10 @@ export class MemoryRelayStore implements RelayStore {
     clearInterval(this.#timer);
     this.#entries.clear();
   }
+}
+
+function digest(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
 }
 
 function positiveInteger(value: number | undefined, fallback: number, name: string, example: string): number {

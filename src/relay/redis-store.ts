@@ -5,6 +5,31 @@ import { KeyListeners } from './key-listeners.js';
 
 const log = logger('relay:redis');
 
+// What a taken key holds until its TTL ends: this prefix and the SHA-1 of the value taken. A NUL byte
+// cannot start the relay's JSON, so a tombstone is never mistaken for a result.
+const TOMBSTONE = '\u0000used:';
+
+// Both scripts run atomically in Redis: no other command sees the key between the read and the write.
+// KEYS[1] key; ARGV[1] value, ARGV[2] TTL in ms, ARGV[3] tombstone prefix. 1 stored, 0 refused.
+const SET_IF_ABSENT = `local v = redis.call('GET', KEYS[1])
+if not v then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+if v == ARGV[3] .. redis.sha1hex(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+  return 1
+end
+return 0`;
+
+// KEYS[1] key; ARGV[1] tombstone prefix. The value, or nil for unknown, used and expired keys.
+const TAKE = `local v = redis.call('GET', KEYS[1])
+if not v or string.sub(v, 1, #ARGV[1]) == ARGV[1] then
+  return false
+end
+redis.call('SET', KEYS[1], ARGV[1] .. redis.sha1hex(v), 'KEEPTTL')
+return v`;
+
 /**
  * The subset of a node `redis` (v5) subscriber connection the store uses: what
  * `client.duplicate()` returns.
@@ -36,9 +61,11 @@ export interface RedisRelayStoreOptions {
 }
 
 /**
- * A relay store in Redis, shared by every relay instance: `SET key value NX PX ttl` (first write
- * wins, with a TTL), `GETDEL` (atomic take) and a pub/sub channel (`<prefix>ready`) that wakes
- * long-polls in every instance the moment a result is stored.
+ * A relay store in Redis (6.0 or newer), shared by every relay instance. Two small Lua scripts
+ * (`EVAL`) keep each key writable once per TTL: the first write stores the value with `PX ttl`; a take
+ * returns it and replaces it, keeping the TTL, with a tombstone (a NUL byte, `used:` and the SHA-1 of
+ * the value), which refuses every later write except the put-back of that very value. A pub/sub channel
+ * (`<prefix>ready`) wakes long-polls in every instance the moment a result is stored.
  *
  * The subscriber is a second connection (`client.duplicate()`), opened on the first long-poll and
  * closed by {@link RedisRelayStore.close}. When Redis is down, every method rejects with a
@@ -79,8 +106,8 @@ export class RedisRelayStore implements RelayStore {
   /** {@inheritDoc RelayStore.setIfAbsent} */
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
     const px = String(Math.max(1, Math.ceil(ttlMs)));
-    const reply = await this.#command(['SET', this.#prefix + key, value, 'NX', 'PX', px]);
-    if (reply !== 'OK') return false;
+    const reply = await this.#command(['EVAL', SET_IF_ABSENT, '1', this.#prefix + key, value, px, TOMBSTONE]);
+    if (reply !== 1) return false;
     // Stored but unannounced would only delay waiters in other instances until they time out, and the
     // result stays fetchable, so a failed publish is logged, not thrown.
     await this.#command(['PUBLISH', this.#channel, key]).catch((error: unknown) => {
@@ -91,11 +118,11 @@ export class RedisRelayStore implements RelayStore {
 
   /** {@inheritDoc RelayStore.take} */
   async take(key: string): Promise<string | undefined> {
-    const reply = await this.#command(['GETDEL', this.#prefix + key]);
+    const reply = await this.#command(['EVAL', TAKE, '1', this.#prefix + key, TOMBSTONE]);
     if (reply === null || reply === undefined) return undefined;
     if (typeof reply === 'string') return reply;
     if (Buffer.isBuffer(reply)) return reply.toString('utf8');
-    throw new RelayStoreError('Redis answered GETDEL with an unexpected type');
+    throw new RelayStoreError('Redis answered the take with an unexpected type');
   }
 
   /** {@inheritDoc RelayStore.subscribe} */

@@ -1,4 +1,5 @@
 import { AUTHORIZATION_ERROR_TYPES } from '../strategy/authorization-error.js';
+import { randomToken } from '../util/random.js';
 import type { RelayParams } from './relay-params.js';
 
 /**
@@ -65,9 +66,13 @@ export function resultFromPost(params: RelayParams): RelayResult | undefined {
   return SECONDS.test(expires) ? { access_token: token, expires: Number(expires) } : undefined;
 }
 
-/** Serializes a result for a {@link RelayStore}. */
+/**
+ * Serializes a result for a {@link RelayStore}, with a random `nonce` (128 bits, never handed out) so
+ * that no two writes store the same value: a store lets only the exact value taken from a key be put
+ * back, and a replayed redirect can never match it.
+ */
 export function encodeResult(result: RelayResult): string {
-  return JSON.stringify(result);
+  return JSON.stringify({ ...result, nonce: randomToken(16) });
 }
 
 /**

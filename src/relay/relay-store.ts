@@ -5,20 +5,35 @@ import { StackExchangeError } from '../errors/stackexchange-error.js';
  * (the package ships {@link MemoryRelayStore} and {@link RedisRelayStore}).
  *
  * Keys are opaque strings built by the relay (`appid:state`, URL-safe characters and one `:`); values
- * are opaque strings (the relay's JSON). Every method must be safe against concurrent callers, also
- * across processes when the store is shared. A method that cannot reach its backend rejects (any error;
- * {@link RelayStoreError} preferred) and should do so quickly: the relay answers 503 then.
+ * are opaque strings (the relay's JSON, each one unique). Every method must be safe against concurrent
+ * callers, also across processes when the store is shared. A method that cannot reach its backend
+ * rejects (any error; {@link RelayStoreError} preferred) and should do so quickly: the relay answers 503
+ * then.
+ *
+ * A key is writable once per TTL: from its first write until `ttlMs` later it is in use, also after
+ * {@link RelayStore.take} handed its value out. Implementers must keep a taken key used (a tombstone
+ * with the key's expiry) until the TTL ends, and never hand the tombstone out; then the key is free.
  */
 export interface RelayStore {
   /**
-   * Stores `value` under `key` for `ttlMs` milliseconds unless the key already holds a value (first
-   * write wins). Resolves `true` when stored, `false` when the key was taken. On success it must wake
-   * every {@link RelayStore.subscribe} listener of `key`, in every process sharing the store.
+   * Stores `value` under `key` for `ttlMs` milliseconds unless the key is in use: it holds a value, or
+   * its value was taken less than its TTL ago (first write wins, and a taken key stays used). Resolves
+   * `true` when stored, `false` when refused.
+   *
+   * One write is allowed on a used key: `value` exactly equal to the value taken from it. The relay
+   * uses it to put back a result whose client disconnected right after the take; the value is stored
+   * again for the rest of the key's TTL (`ttlMs` is ignored). Keep a digest of the taken value, not the
+   * value. No other writer can match it: the relay's values carry a random nonce that is never handed
+   * out. A store that refuses this write too stays safe; that client then loses its result.
+   *
+   * On success it must wake every {@link RelayStore.subscribe} listener of `key`, in every process
+   * sharing the store.
    */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /**
-   * Atomically reads and deletes the value of `key`: of any number of concurrent callers, at most one
-   * gets the value. Resolves `undefined` for unknown, already taken or expired keys.
+   * Atomically hands out the value of `key` and marks the key used for the rest of its TTL: of any
+   * number of concurrent callers, at most one gets the value. Resolves `undefined` for unknown, used
+   * and expired keys alike.
    */
   take(key: string): Promise<string | undefined>;
   /**

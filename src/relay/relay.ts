@@ -40,7 +40,7 @@ type Scope = { readonly appId: string | undefined } | { readonly status: 400 | 4
  * - `GET /redirect` — the redirect_uri. `?code=&state=[&appid=]` stores `{code}`;
  *   `?error=...&state=` stores the refusal; a request without code, error and state (the implicit
  *   grant, values in the fragment) gets a page whose script posts the fragment to `POST /redirect`.
- *   Answers HTML: 200, 400 (malformed), 403 (app id not allowed), 409 (already stored), 503 (store down).
+ *   Answers HTML: 200, 400 (malformed), 403 (app id not allowed), 409 (key already used), 503 (store down).
  * - `POST /redirect` — the page's `application/x-www-form-urlencoded` post of `access_token`,
  *   `expires`, `state` or `error`, `state`. Answers 204, or JSON errors 400/403/409/415/503.
  * - `GET /token?key=<state>[&appid=][&wait=<s>]` — the stored result, once: 200 `{code}` or
@@ -51,8 +51,10 @@ type Scope = { readonly appId: string | undefined } | { readonly status: 400 | 4
  *   sharing the store) or the wait ends (then 404).
  *
  * Keys (states) must be 22–128 characters of `[A-Za-z0-9_-]`; results are stored under
- * `appid:state` and expire after `ttl`. The first write for a key wins. Every answer carries
- * `Cache-Control: no-store` and no CORS header; tokens and keys are never logged.
+ * `appid:state` and expire after `ttl`. A key is writable once per `ttl`: the first write wins, and
+ * after the app fetched the result the key stays used until its `ttl` ends, so a later redirect or post
+ * gets 409 and stores nothing. Every answer carries `Cache-Control: no-store` and no CORS header;
+ * tokens and keys are never logged.
  *
  * @throws TypeError when an option is invalid (see {@link TokenRelayOptions}).
  */
@@ -192,8 +194,10 @@ async function longPoll(
       const stored = await config.store.take(id);
       if (stored !== undefined) {
         if (!gone) return stored;
-        // The client left while we took it: put it back rather than lose it.
-        await config.store.setIfAbsent(id, stored, config.ttlMs).catch(() => undefined);
+        // The client left while we took it: put it back rather than lose it. The key is used now, and a
+        // store accepts only this exact value over it, for the rest of the key's TTL.
+        const restored = await config.store.setIfAbsent(id, stored, config.ttlMs).catch(() => false);
+        if (!restored) log('a result taken for a client that left could not be put back');
         return 'gone';
       }
       const remaining = deadline - Date.now();

@@ -29,6 +29,63 @@ describe('MemoryRelayStore', () => {
     expect(await store.take('unknown')).toBeUndefined();
   });
 
+  it('keeps a taken key used until its TTL ends: no second write or take; then the key is free', async () => {
+    let now = 1_000_000;
+    const store = makeStore({ now: () => now });
+    expect(await store.setIfAbsent('k', 'v', 300_000)).toBe(true);
+    now += 1000;
+    expect(await store.take('k')).toBe('v');
+    expect(await store.setIfAbsent('k', 'planted', 300_000)).toBe(false);
+    expect(await store.setIfAbsent('k', 'v2', 300_000)).toBe(false);
+    expect(await store.take('k')).toBeUndefined();
+    expect(store.size).toBe(1);
+    now += 298_999;
+    expect(await store.setIfAbsent('k', 'planted', 300_000)).toBe(false);
+    expect(await store.take('k')).toBeUndefined();
+    now += 1;
+    expect(await store.setIfAbsent('k', 'next', 1000)).toBe(true);
+    expect(await store.take('k')).toBe('next');
+  });
+
+  it('accepts only the exact value taken back over a used key, for the rest of its TTL, and wakes subscribers', async () => {
+    let now = 1_000_000;
+    const store = makeStore({ now: () => now });
+    await store.setIfAbsent('k', 'v', 10_000);
+    now += 4000;
+    expect(await store.take('k')).toBe('v');
+    const listener = vi.fn();
+    await store.subscribe('k', listener);
+    expect(await store.setIfAbsent('k', 'v ', 10_000)).toBe(false);
+    expect(listener).not.toHaveBeenCalled();
+    expect(await store.setIfAbsent('k', 'v', 10_000)).toBe(true);
+    expect(listener).toHaveBeenCalledTimes(1);
+    // Held again, so a second put-back is refused like any write.
+    expect(await store.setIfAbsent('k', 'v', 10_000)).toBe(false);
+    now += 5999;
+    expect(await store.take('k')).toBe('v');
+    expect(await store.setIfAbsent('k', 'v', 10_000)).toBe(true);
+    // The put-back did not extend the TTL: it ends where the first write's did.
+    now += 1;
+    expect(await store.take('k')).toBeUndefined();
+    expect(await store.setIfAbsent('k', 'fresh', 10_000)).toBe(true);
+  });
+
+  it('counts used keys toward maxEntries and sweeps them once expired', async () => {
+    let now = 1_000_000;
+    const store = makeStore({ maxEntries: 2, now: () => now });
+    await store.setIfAbsent('a', '1', 1000);
+    await store.setIfAbsent('b', '2', 5000);
+    expect(await store.take('a')).toBe('1');
+    expect(await store.take('b')).toBe('2');
+    expect(store.size).toBe(2);
+    now += 1000;
+    store.sweep();
+    expect(store.size).toBe(1);
+    expect(await store.setIfAbsent('b', 'planted', 1000)).toBe(false);
+    expect(await store.setIfAbsent('a', 'again', 1000)).toBe(true);
+    expect(store.size).toBe(2);
+  });
+
   it('gives exactly one of 50 concurrent takers the value', async () => {
     const store = makeStore();
     await store.setIfAbsent('k', 'v', 1000);
@@ -90,8 +147,12 @@ describe('MemoryRelayStore', () => {
     await store.setIfAbsent('k', 'refused', 1000);
     expect(listener).toHaveBeenCalledTimes(1);
     unsubscribe();
-    await store.take('k');
-    await store.setIfAbsent('k', 'v2', 1000);
+    const later = vi.fn();
+    await store.subscribe('k', later);
+    // A put-back of the taken value is a write that wakes subscribers.
+    expect(await store.take('k')).toBe('v');
+    expect(await store.setIfAbsent('k', 'v', 1000)).toBe(true);
+    expect(later).toHaveBeenCalledTimes(1);
     expect(listener).toHaveBeenCalledTimes(1);
   });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -41,7 +42,7 @@ describe('RedisRelayStore', () => {
     expect(() => makeStore()).not.toThrow();
   });
 
-  it('stores with SET NX PX under the prefix: the first write wins, with the TTL', async () => {
+  it('stores under the prefix with the TTL: the first write wins', async () => {
     const store = makeStore();
     expect(await store.setIfAbsent('app:k1', 'first', 300_000)).toBe(true);
     expect(await store.setIfAbsent('app:k1', 'second', 300_000)).toBe(false);
@@ -51,12 +52,48 @@ describe('RedisRelayStore', () => {
     expect(ttl).toBeLessThanOrEqual(300_000);
   });
 
-  it('takes once with GETDEL', async () => {
+  it('takes once, leaving a tombstone with the rest of the TTL that refuses writes and is never handed out', async () => {
     const store = makeStore();
     await store.setIfAbsent('app:k2', 'v', 10_000);
     expect(await store.take('app:k2')).toBe('v');
+    const tombstone = `\u0000used:${createHash('sha1').update('v').digest('hex')}`;
+    expect(await client.get(`${prefix}app:k2`)).toBe(tombstone);
+    const ttl = await client.pTTL(`${prefix}app:k2`);
+    expect(ttl).toBeGreaterThan(5_000);
+    expect(ttl).toBeLessThanOrEqual(10_000);
     expect(await store.take('app:k2')).toBeUndefined();
-    expect(await client.exists(`${prefix}app:k2`)).toBe(0);
+    expect(await store.setIfAbsent('app:k2', 'planted', 300_000)).toBe(false);
+    expect(await store.setIfAbsent('app:k2', tombstone, 300_000)).toBe(false);
+    expect(await client.get(`${prefix}app:k2`)).toBe(tombstone);
+    expect(await client.pTTL(`${prefix}app:k2`)).toBeLessThanOrEqual(ttl);
+  });
+
+  it('frees a used key when its TTL ends', async () => {
+    const store = makeStore();
+    await store.setIfAbsent('app:k11', 'v', 1000);
+    expect(await store.take('app:k11')).toBe('v');
+    expect(await store.setIfAbsent('app:k11', 'planted', 1000)).toBe(false);
+    await vi.waitFor(async () => expect(await client.exists(`${prefix}app:k11`)).toBe(0), { timeout: 3000, interval: 20 });
+    expect(await store.take('app:k11')).toBeUndefined();
+    expect(await store.setIfAbsent('app:k11', 'next', 1000)).toBe(true);
+    expect(await store.take('app:k11')).toBe('next');
+  });
+
+  it('accepts only the exact value taken back over a used key, keeping the TTL, and wakes other instances', async () => {
+    const writer = makeStore();
+    const reader = makeStore();
+    await writer.setIfAbsent('app:k12', 'v', 10_000);
+    expect(await reader.take('app:k12')).toBe('v');
+    const ttl = await client.pTTL(`${prefix}app:k12`);
+    const listener = vi.fn();
+    await reader.subscribe('app:k12', listener);
+    expect(await writer.setIfAbsent('app:k12', 'v ', 300_000)).toBe(false);
+    expect(await reader.setIfAbsent('app:k12', 'v', 300_000)).toBe(true);
+    expect(await client.pTTL(`${prefix}app:k12`)).toBeLessThanOrEqual(ttl);
+    await vi.waitFor(() => expect(listener).toHaveBeenCalledTimes(1), { timeout: 1000, interval: 5 });
+    expect(await writer.setIfAbsent('app:k12', 'v', 300_000)).toBe(false);
+    expect(await writer.take('app:k12')).toBe('v');
+    expect(await writer.take('app:k12')).toBeUndefined();
   });
 
   it('lets Redis expire a result after its TTL', async () => {
@@ -73,6 +110,7 @@ describe('RedisRelayStore', () => {
     await a.setIfAbsent('app:k4', 'v', 10_000);
     const results = await Promise.all(Array.from({ length: 50 }, (_v, i) => (i % 2 === 0 ? a : b).take('app:k4')));
     expect(results.filter((r) => r === 'v')).toHaveLength(1);
+    expect(results.filter((r) => r === undefined)).toHaveLength(49);
   });
 
   it('wakes subscribers of a key in another store instance (pub/sub), not those of other keys', async () => {
@@ -88,8 +126,9 @@ describe('RedisRelayStore', () => {
     unsubscribe();
     const later = vi.fn();
     await reader.subscribe('app:k5', later);
-    await writer.take('app:k5');
-    await writer.setIfAbsent('app:k5', 'v2', 10_000);
+    // A put-back of the taken value is a write that wakes subscribers.
+    expect(await writer.take('app:k5')).toBe('v');
+    expect(await writer.setIfAbsent('app:k5', 'v', 10_000)).toBe(true);
     // The message reached the reader (later was called), and not the unsubscribed listener.
     await vi.waitFor(() => expect(later).toHaveBeenCalledTimes(1), { timeout: 1000, interval: 5 });
     expect(listener).toHaveBeenCalledTimes(1);

@@ -52,6 +52,14 @@ describe('answerFor', () => {
     });
   });
 
+  it('encodes each write uniquely (a random nonce) and never hands the nonce out', () => {
+    const [a, b] = [encodeResult({ code: 'c' }), encodeResult({ code: 'c' })];
+    expect(a).not.toBe(b);
+    expect(JSON.parse(a)).toMatchObject({ code: 'c', nonce: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) });
+    expect(answerFor(a).body).toEqual({ code: 'c' });
+    expect(decodeResult(b)).toEqual({ code: 'c' });
+  });
+
   it('answers 502 for a value the relay did not write', () => {
     expect(answerFor('not json').status).toBe(502);
     expect(answerFor('{"x":1}').status).toBe(502);

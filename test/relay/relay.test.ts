@@ -101,6 +101,34 @@ async function post(relay: RunningRelay, body: string, init: { query?: string; h
 
 const NO_TOKEN = { error_name: 'no_token', error_message: 'No result for this key: unknown, already fetched or expired' };
 
+/**
+ * Checks that a key whose result was fetched is used: the same redirect again (a reload), another code,
+ * a refusal and the page's post all get the 409 of a second write, and a fetch, with or without wait,
+ * gets the same bytes as an unknown key.
+ */
+async function expectUsed(relay: RunningRelay, state: string, location: URL): Promise<void> {
+  expect((await redirect(relay, location.search.slice(1))).status).toBe(409);
+  expect((await redirect(relay, `code=planted&state=${state}`)).status).toBe(409);
+  expect((await redirect(relay, `error=access_denied&state=${state}`)).status).toBe(409);
+  const posted = await fetch(`${relay.url}/redirect`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `access_token=planted&state=${state}`,
+  });
+  expect({ status: posted.status, body: await posted.json() }).toEqual({
+    status: 409,
+    body: { error_name: 'already_stored', error_message: 'A result was already stored for this key' },
+  });
+  const unknown = randomToken();
+  const [used, fresh, usedWait, freshWait] = await Promise.all(
+    [`key=${state}`, `key=${unknown}`, `key=${state}&wait=1`, `key=${unknown}&wait=1`].map((query) => rawToken(relay, query)),
+  );
+  expect(used).toMatchObject({ status: 404, body: JSON.stringify(NO_TOKEN) });
+  expect(used).toEqual(fresh);
+  expect(usedWait).toEqual(fresh);
+  expect(freshWait).toEqual(fresh);
+}
+
 describe('tokenRelay: the code grant (recommended)', () => {
   it('stores the code from Stack Exchange\'s redirect and hands it to the app once; the relay never exchanges it', async () => {
     const relay = await relayWith();
@@ -301,6 +329,42 @@ describe('tokenRelay: keys, first write wins, once only, TTL', () => {
     answers.forEach((answer, i) => expect(answer, queries[i]).toEqual(unknown));
   });
 
+  it('keeps a fetched key used until its ttl ends: later writes get 409 and store nothing (MemoryRelayStore)', async () => {
+    let now = Date.now();
+    const store = new MemoryRelayStore({ now: () => now });
+    cleanups.push(() => store.close());
+    const relay = await relayWith({ store, ttl: 300 });
+    const state = randomToken();
+    const location = await se.authorize(authorizeURL(relay, state));
+    expect((await fetch(location)).status).toBe(200);
+    expect(await getToken(relay, `key=${state}`)).toMatchObject({ status: 200, body: { code: location.searchParams.get('code') } });
+    now += 1_000;
+    await expectUsed(relay, state, location);
+    expect(store.size).toBe(1);
+    now += 298_999;
+    expect((await redirect(relay, `code=planted&state=${state}`)).status).toBe(409);
+    now += 1;
+    // The ttl is over: the key is free again.
+    expect((await redirect(relay, `code=next&state=${state}`)).status).toBe(200);
+    expect((await getToken(relay, `key=${state}`)).body).toEqual({ code: 'next' });
+  });
+
+  it('keeps a fetched key used until its ttl ends: later writes get 409 and store nothing (RedisRelayStore, real Redis)', async () => {
+    const relay = await relayWith({ store: redisStore(), ttl: 3 });
+    const state = randomToken();
+    const location = await se.authorize(authorizeURL(relay, state));
+    expect((await fetch(location)).status).toBe(200);
+    expect(await getToken(relay, `key=${state}`)).toMatchObject({ status: 200, body: { code: location.searchParams.get('code') } });
+    const tombstone = await redis.get(`${prefix}:${state}`);
+    expect(tombstone).toMatch(/^\u0000used:[0-9a-f]{40}$/);
+    await expectUsed(relay, state, location);
+    expect(await redis.get(`${prefix}:${state}`)).toBe(tombstone);
+    // The ttl is over: the key is free again.
+    await vi.waitFor(async () => expect(await redis.exists(`${prefix}:${state}`)).toBe(0), { timeout: 6000, interval: 20 });
+    expect((await redirect(relay, `code=next&state=${state}`)).status).toBe(200);
+    expect((await getToken(relay, `key=${state}`)).body).toEqual({ code: 'next' });
+  });
+
   it('keeps results in Redis for ttl seconds', async () => {
     const relay = await relayWith({ store: redisStore(), ttl: 120 });
     const state = randomToken();
@@ -448,7 +512,8 @@ describe('tokenRelay: headers and methods', () => {
     expect((await getToken(relay, `key=${state}&key=${state}`)).status).toBe(400);
     expect((await getToken(relay, `key[a]=${state}`)).status).toBe(400);
     expect((await getToken(relay, `key=${state}`)).body).toEqual({ code: location.searchParams.get('code') });
-    expect((await post(relay, `access_token=t&state=${state}`)).status).toBe(204);
+    expect((await post(relay, `access_token=t&state=${state}`)).status).toBe(409);
+    expect((await post(relay, `access_token=t&state=${randomToken()}`)).status).toBe(204);
     expect((await fetch(`${relay.url}/token?key=${state}`, { method: 'OPTIONS' })).headers.get('access-control-allow-origin')).toBeNull();
   });
 });
@@ -565,6 +630,67 @@ describe('tokenRelay: long-poll', () => {
     });
   }
 
+  for (const [name, makeStore] of [
+    ['MemoryRelayStore', () => new MemoryRelayStore()],
+    ['RedisRelayStore (real Redis)', () => redisStore()],
+  ] as const) {
+    it(`puts a result back when its client left right after the take: a waiting poll wakes and gets it, the key stays used (${name})`, async () => {
+      const inner = makeStore();
+      cleanups.push(() => inner.close());
+      let takes = 0;
+      let afterTake: (() => Promise<void>) | undefined;
+      const store: RelayStore = {
+        setIfAbsent: (k, v, t) => inner.setIfAbsent(k, v, t),
+        subscribe: (k, l) => inner.subscribe(k, l),
+        async take(k) {
+          const value = await inner.take(k);
+          takes += 1;
+          const hook = value === undefined ? undefined : afterTake;
+          if (hook) {
+            afterTake = undefined;
+            await hook();
+          }
+          return value;
+        },
+      };
+      let serverSawLeave: () => void = () => undefined;
+      const left = new Promise<void>((resolve) => {
+        serverSawLeave = resolve;
+      });
+      const relay = await relayWith({ store, rateLimit: false }, () => {
+        const app = express();
+        // Registered before the relay's own listener, so by the time this resolves the relay knows too.
+        app.use((_req, res, next) => {
+          res.on('close', () => {
+            if (!res.writableFinished) serverSawLeave();
+          });
+          next();
+        });
+        return app;
+      });
+      const state = randomToken();
+      expect((await redirect(relay, `code=c&state=${state}`)).status).toBe(200);
+      const leaving = new AbortController();
+      let waiting: ReturnType<typeof getToken> | undefined;
+      afterTake = async () => {
+        // A second poll starts, finds the key used and waits on it...
+        const before = takes;
+        waiting = getToken(relay, `key=${state}&wait=10`);
+        await vi.waitFor(() => expect(takes).toBe(before + 1), { interval: 5 });
+        // ...then the client whose poll took the result disconnects before its answer is written.
+        leaving.abort();
+        await left;
+      };
+      const gone = await fetch(`${relay.url}/token?key=${state}&wait=10`, { signal: leaving.signal }).catch((e: unknown) => e);
+      expect((gone as Error).name).toBe('AbortError');
+      // The put-back woke the waiting poll (well before its 5 s recheck) and it got the result.
+      expect(await waiting).toMatchObject({ status: 200, body: { code: 'c' } });
+      // Restored over the tombstone, not written afresh: the key is still write-once.
+      expect((await redirect(relay, `code=planted&state=${state}`)).status).toBe(409);
+      expect(await getToken(relay, `key=${state}`)).toMatchObject({ status: 404, body: NO_TOKEN });
+    });
+  }
+
   it('ends pending long-polls with 503 on close()', async () => {
     const relay = await startRelay();
     cleanups.push(() => relay.close());
@@ -613,6 +739,9 @@ describe('tokenRelay: concurrency', () => {
       const answers = await Promise.all(Array.from({ length: 50 }, () => getToken(relay, `key=${state}`)));
       expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
       expect(answers.filter((a) => a.status === 404)).toHaveLength(49);
+      // The key stays used: a second redirect can plant nothing for a 51st fetch.
+      expect((await redirect(relay, `code=planted&state=${state}`)).status).toBe(409);
+      expect(await getToken(relay, `key=${state}`)).toMatchObject({ status: 404, body: NO_TOKEN });
     });
 
     it(`gives exactly one of 50 simultaneous long-polls the result (${name})`, async () => {
