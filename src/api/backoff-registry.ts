@@ -1,3 +1,4 @@
+import { abortable } from './abortable.js';
 import { monotonicNow, realSleep } from './rate-limiter.js';
 
 /** Options of {@link BackoffRegistry}. */
@@ -6,8 +7,11 @@ export interface BackoffRegistryOptions {
   secondMs?: number;
   /** Clock in milliseconds. Default `performance.now` (monotonic: a wall-clock step cannot stretch a wait). */
   now?: () => number;
-  /** Waits the given milliseconds. Default `setTimeout`. */
-  sleep?: (ms: number) => Promise<void>;
+  /**
+   * Waits the given milliseconds. Default `setTimeout`. It is passed the caller's abort signal, if any,
+   * to stop early; the wait ends on abort whether it does or not.
+   */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /**
@@ -22,7 +26,7 @@ export interface BackoffRegistryOptions {
 export class BackoffRegistry {
   readonly #secondMs: number;
   readonly #now: () => number;
-  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #until = new Map<string, number>();
 
   constructor(options: BackoffRegistryOptions = {}) {
@@ -55,8 +59,12 @@ export class BackoffRegistry {
     return 0;
   }
 
-  /** Resolves once no backoff is running for `family` (at once when none is). */
-  async wait(family: string): Promise<void> {
-    for (let left = this.remaining(family); left > 0; left = this.remaining(family)) await this.#sleep(left);
+  /**
+   * Resolves once no backoff is running for `family` (at once when none is). Rejects with
+   * `signal.reason` when `signal` has aborted or aborts meanwhile.
+   */
+  async wait(family: string, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    for (let left = this.remaining(family); left > 0; left = this.remaining(family)) await abortable(this.#sleep(left, signal), signal);
   }
 }

@@ -14,6 +14,8 @@ export interface HttpRequest {
   fetch: typeof fetch;
   /** The API method (path template) for error messages, already redacted. */
   apiMethod: string;
+  /** The caller's abort signal: aborts the request alongside `timeout`. */
+  signal?: AbortSignal;
 }
 
 /** The API's answer: HTTP status and parsed JSON body. */
@@ -38,10 +40,13 @@ function failed(req: HttpRequest, what: string, cause?: unknown): StackExchangeN
  * @throws StackExchangeNetworkError `NETWORK_TIMEOUT` when the whole answer did not arrive within
  * `timeout` (even when an injected fetch ignores the abort signal), `NETWORK_FAILED` when the
  * connection failed, the API redirected, or the body is not JSON. Causes are sanitised copies (see
- * {@link safeCause}).
+ * {@link safeCause}). When `signal` aborts before the whole answer arrived: its `reason`, as is.
  */
 export async function sendRequest(req: HttpRequest): Promise<HttpAnswer> {
-  const signal = AbortSignal.timeout(req.timeout);
+  req.signal?.throwIfAborted();
+  const timeout = AbortSignal.timeout(req.timeout);
+  // AbortSignal.any adds no listener to the caller's signal, so a reused signal collects none.
+  const signal = req.signal === undefined ? timeout : AbortSignal.any([req.signal, timeout]);
   const timedOut = (cause: unknown): StackExchangeNetworkError =>
     new StackExchangeNetworkError(`${req.method} ${req.apiMethod}: no answer within ${req.timeout} ms`, {
       code: NetworkErrorCode.Timeout,
@@ -51,10 +56,11 @@ export async function sendRequest(req: HttpRequest): Promise<HttpAnswer> {
 
   // An injected fetch may ignore `signal`: stop waiting for it anyway, or a request (and its rate
   // slot) could be held forever.
-  const aborted = new Promise<never>((_resolve, reject) => {
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
+  let rejectAborted: (reason: unknown) => void = () => undefined;
+  const aborted = new Promise<never>((_resolve, reject) => (rejectAborted = reject));
   aborted.catch(() => undefined);
+  const onAbort = (): void => rejectAborted(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
 
   let text: string;
   let status: number;
@@ -79,8 +85,11 @@ export async function sendRequest(req: HttpRequest): Promise<HttpAnswer> {
     text = await Promise.race([res.text(), aborted]);
   } catch (error) {
     if (error instanceof StackExchangeNetworkError) throw error;
-    if (signal.aborted) throw timedOut(error);
+    if (req.signal?.aborted) throw req.signal.reason as unknown;
+    if (timeout.aborted) throw timedOut(error);
     throw failed(req, `the request failed (${rootMessage(error)})`, error);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 
   try {

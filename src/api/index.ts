@@ -1,6 +1,7 @@
 // Public exports of the api part; src/index.ts re-exports this file (and the types of ./types.js).
 export { StackExchangeClient } from './client.js';
 export type { PaginateParams } from './client.js';
+export type { CallOptions } from './call-options.js';
 export { DEFAULT_API_URL } from './client-options.js';
 export type { BackoffEvent, StackExchangeClientOptions } from './client-options.js';
 export type { ParamValue, RequestParams } from './params.js';

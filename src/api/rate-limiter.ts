@@ -1,3 +1,5 @@
+import { onAbort } from './abortable.js';
+
 /** Options of {@link RateLimiter}. */
 export interface RateLimiterOptions {
   /** Most requests within one rolling `interval`. Default 30 (Stack Exchange's per-IP limit). */
@@ -13,8 +15,11 @@ export interface RateLimiterOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Ends a request's hold on its {@link RateLimiter} slot; calling it again does nothing. */
-export type ReleaseSlot = () => void;
+/**
+ * Ends a request's hold on its {@link RateLimiter} slot; calling it again does nothing. Pass `'unused'`
+ * when no request was sent with the slot: it is freed without counting in the window. Default `'sent'`.
+ */
+export type ReleaseSlot = (use?: 'sent' | 'unused') => void;
 
 // Node fires a longer timer after 1 ms: callers that loop until a deadline would spin.
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -24,10 +29,27 @@ export const monotonicNow = (): number => performance.now();
 
 /**
  * Waits `ms` milliseconds on a timer, at most about 24.8 days (the longest timer Node keeps); callers
- * that need longer check their deadline and wait again.
+ * that need longer check their deadline and wait again. When `signal` aborts, the timer is cleared and
+ * the wait rejects with `signal.reason`.
  */
-export const realSleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.min(Math.max(ms, 0), MAX_TIMER_MS)));
+export const realSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason as unknown);
+      return;
+    }
+    const timer = setTimeout(() => {
+      unsubscribe?.();
+      resolve();
+    }, Math.min(Math.max(ms, 0), MAX_TIMER_MS));
+    const unsubscribe =
+      signal === undefined
+        ? undefined
+        : onAbort(signal, () => {
+            clearTimeout(timer);
+            reject(signal.reason as unknown);
+          });
+  });
 
 function positive(name: string, value: number | undefined, fallback: number, integer: boolean): number {
   if (value === undefined) return fallback;
@@ -36,9 +58,16 @@ function positive(name: string, value: number | undefined, fallback: number, int
   return value;
 }
 
+/** A caller of {@link RateLimiter.acquire} waiting in the queue. */
+interface Waiter {
+  grant: (release: ReleaseSlot) => void;
+  fail: (error: unknown) => void;
+}
+
 /**
  * Keeps requests under `maxRequests` per rolling `interval`. Callers of {@link RateLimiter.acquire}
- * queue in order and are let through as slots free up: nothing is ever dropped or rejected.
+ * queue in order and are let through as slots free up: nothing is ever dropped or rejected, except a
+ * caller whose abort signal fires, which leaves the queue without taking a slot.
  *
  * A slot is held while its request is in flight and for `interval` after it was released (when the
  * answer arrived). The server sees a request somewhere between sending and answering, so counting
@@ -61,10 +90,12 @@ export class RateLimiter {
   #inFlight = 0;
   // Release times still inside the window, oldest first.
   readonly #released: number[] = [];
-  // Wakes the caller at the head of the queue when every slot is in flight and one is released.
+  // Callers waiting for a slot, in arrival order.
+  readonly #queue: Waiter[] = [];
+  // True while #serve() is letting the queue through; a single server keeps the arrival order.
+  #serving = false;
+  // Wakes #serve() when every slot is in flight and one is released.
   #wake: (() => void) | undefined;
-  // Serialises acquire() so that callers are let through in arrival order.
-  #tail: Promise<unknown> = Promise.resolve();
 
   constructor(options: RateLimiterOptions = {}) {
     this.maxRequests = positive('maxRequests', options.maxRequests, 30, true);
@@ -76,11 +107,35 @@ export class RateLimiter {
   /**
    * Resolves when the caller may send one request, with the function to call once its answer has
    * arrived (or it failed). Always call it, e.g. in `finally`: an unreleased slot stays taken.
+   *
+   * When `signal` aborts before a slot was given, the caller leaves the queue (the others keep their
+   * order) and the promise rejects with `signal.reason`; no slot is taken. Its abort listener is
+   * removed once the promise settles.
    */
-  acquire(): Promise<ReleaseSlot> {
-    const turn = this.#tail.then(() => this.#take());
-    this.#tail = turn.catch(() => undefined);
-    return turn;
+  acquire(signal?: AbortSignal): Promise<ReleaseSlot> {
+    if (signal?.aborted) return Promise.reject(signal.reason as unknown);
+    return new Promise<ReleaseSlot>((resolve, reject) => {
+      const unsubscribe =
+        signal === undefined
+          ? undefined
+          : onAbort(signal, () => {
+              const index = this.#queue.indexOf(waiter);
+              if (index !== -1) this.#queue.splice(index, 1);
+              reject(signal.reason as unknown);
+            });
+      const waiter: Waiter = {
+        grant: (release) => {
+          unsubscribe?.();
+          resolve(release);
+        },
+        fail: (error) => {
+          unsubscribe?.();
+          reject(error);
+        },
+      };
+      this.#queue.push(waiter);
+      void this.#serve();
+    });
   }
 
   /** How many requests could be sent right now without waiting. */
@@ -93,30 +148,43 @@ export class RateLimiter {
     while (this.#released.length > 0 && (this.#released[0] as number) <= now - this.interval) this.#released.shift();
   }
 
-  #release(): void {
-    this.#inFlight--;
-    this.#released.push(this.#now());
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
+  #slot(): ReleaseSlot {
+    this.#inFlight++;
+    let released = false;
+    return (use = 'sent') => {
+      if (released) return;
+      released = true;
+      this.#inFlight--;
+      if (use !== 'unused') this.#released.push(this.#now());
+      const wake = this.#wake;
+      this.#wake = undefined;
+      wake?.();
+    };
   }
 
-  async #take(): Promise<ReleaseSlot> {
-    for (;;) {
-      const now = this.#now();
-      this.#expire(now);
-      if (this.#inFlight + this.#released.length < this.maxRequests) {
-        this.#inFlight++;
-        let released = false;
-        return () => {
-          if (released) return;
-          released = true;
-          this.#release();
-        };
+  async #serve(): Promise<void> {
+    if (this.#serving) return;
+    this.#serving = true;
+    try {
+      // A slot is handed over in the same step as the check, so an abort can never come in between.
+      while (this.#queue.length > 0) {
+        const now = this.#now();
+        this.#expire(now);
+        if (this.#inFlight + this.#released.length < this.maxRequests) {
+          (this.#queue.shift() as Waiter).grant(this.#slot());
+          continue;
+        }
+        const oldest = this.#released[0];
+        try {
+          if (oldest !== undefined) await this.#sleep(oldest + this.interval - now);
+          else await new Promise<void>((resolve) => (this.#wake = resolve));
+        } catch (error) {
+          // An injected sleep failed: fail the caller it was waiting for, as a failed wait would.
+          this.#queue.shift()?.fail(error);
+        }
       }
-      const oldest = this.#released[0];
-      if (oldest !== undefined) await this.#sleep(oldest + this.interval - now);
-      else await new Promise<void>((resolve) => (this.#wake = resolve));
+    } finally {
+      this.#serving = false;
     }
   }
 }

@@ -1,5 +1,6 @@
 import { StackExchangeApiError } from '../errors/api-error.js';
 import { StackExchangeNetworkError } from '../errors/network-error.js';
+import { abortable } from './abortable.js';
 import { realSleep } from './rate-limiter.js';
 
 /** How failed GET requests are retried. */
@@ -12,8 +13,11 @@ export interface RetryOptions {
   maxDelay?: number;
   /** Source of jitter in [0, 1). Default `Math.random`. */
   random?: () => number;
-  /** Waits the given milliseconds. Default `setTimeout`. */
-  sleep?: (ms: number) => Promise<void>;
+  /**
+   * Waits the given milliseconds. Default `setTimeout`. It is passed the call's abort signal, if any,
+   * to stop early; the wait ends on abort whether it does or not.
+   */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** {@link RetryOptions} with every default applied. */
@@ -60,15 +64,17 @@ export function isRetryable(error: unknown): boolean {
 /**
  * Runs `attempt` and repeats it after a growing, jittered delay while it fails with an error that
  * {@link isRetryable} accepts, at most `retries` more times. Only for reads: writes are never retried.
- * Rethrows the last error.
+ * Rethrows the last error. Once `signal` has aborted nothing is repeated: a failure that would be
+ * retried, and the delay before a retry, reject with `signal.reason` instead.
  */
-export async function withRetry<T>(attempt: () => Promise<T>, options: ResolvedRetryOptions): Promise<T> {
+export async function withRetry<T>(attempt: () => Promise<T>, options: ResolvedRetryOptions, signal?: AbortSignal): Promise<T> {
   for (let retry = 0; ; retry++) {
     try {
       return await attempt();
     } catch (error) {
       if (retry >= options.retries || !isRetryable(error)) throw error;
-      await options.sleep(retryDelay(retry, options));
+      signal?.throwIfAborted();
+      await abortable(options.sleep(retryDelay(retry, options), signal), signal);
     }
   }
 }

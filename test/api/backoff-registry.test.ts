@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BackoffRegistry } from '../../src/api/backoff-registry.js';
 import { fakeClock } from './fake-clock.js';
@@ -67,5 +68,37 @@ describe('BackoffRegistry', () => {
     registry.set('/users/{ids}', 2);
     step = -3_600_000;
     expect(registry.remaining('/users/{ids}')).toBeLessThanOrEqual(2000);
+  });
+
+  it('stops waiting when the signal aborts, even with a sleep that ignores it', async () => {
+    const clock = fakeClock();
+    const signals: Array<AbortSignal | undefined> = [];
+    // A sleep that never ends: only the abort can end the wait.
+    const sleep = (ms: number, signal?: AbortSignal): Promise<void> => {
+      clock.sleeps.push(ms);
+      signals.push(signal);
+      return new Promise<void>(() => undefined);
+    };
+    const registry = new BackoffRegistry({ now: clock.now, sleep });
+    registry.set('/users/{ids}', 30);
+    const controller = new AbortController();
+    const waiting = registry.wait('/users/{ids}', controller.signal);
+    await Promise.resolve();
+    expect(clock.sleeps).toEqual([30_000]);
+    expect(signals).toEqual([controller.signal]);
+    controller.abort();
+    await expect(waiting).rejects.toBe(controller.signal.reason);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    // The backoff itself still holds for everyone else.
+    expect(registry.remaining('/users/{ids}')).toBe(30_000);
+  });
+
+  it('rejects at once, without sleeping, when the signal has already aborted', async () => {
+    const clock = fakeClock();
+    const registry = new BackoffRegistry({ now: clock.now, sleep: clock.sleep });
+    registry.set('/me', 5);
+    const reason = new Error('cancelled');
+    await expect(registry.wait('/me', AbortSignal.abort(reason))).rejects.toBe(reason);
+    expect(clock.sleeps).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,6 +16,7 @@ import {
 } from 'passport-stackexchange-oauth2';
 import { createSandbox, type RecordedRequest, type Sandbox, type SandboxUser } from 'passport-stackexchange-oauth2/sandbox';
 import { localServer } from './local-server.js';
+import { rejectionWithin, settleWithin, until } from './settle-within.js';
 
 // Retries in these tests wait 1–2 ms instead of half a second.
 const FAST_RETRY = { minDelay: 1, maxDelay: 2 };
@@ -485,6 +487,248 @@ describe('rate limit', () => {
       const limiter = new RateLimiter({ maxRequests: 5 });
       const answers = await Promise.all(Array.from({ length: 12 }, () => clientFor(sandbox, { rateLimiter: limiter }).get('/sites')));
       expect(answers).toHaveLength(12);
+      expect(sandbox.throttleViolations).toEqual([]);
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
+
+describe('cancellation', () => {
+  const listeners = (signal: AbortSignal): number => getEventListeners(signal, 'abort').length;
+  const isAbortError = (error: unknown): boolean => error instanceof DOMException && error.name === 'AbortError';
+
+  it('sends nothing for a call whose signal has already aborted, in every method', async () => {
+    const token = tokenFor(se, ada, ['write_access']);
+    const limiter = new RateLimiter({ maxRequests: 5 });
+    const client = clientFor(se, { accessToken: token, rateLimiter: limiter });
+    const reason = new Error('the user left');
+    const signal = AbortSignal.abort(reason);
+    const from = se.requests.length;
+    const calls: Array<Promise<unknown>> = [
+      client.get('/me', {}, { signal }),
+      client.get('/users/{ids}', { ids: Array.from({ length: 250 }, (_, i) => i + 1) }, { signal }),
+      client.post('/questions/{id}/upvote', { id: 500_003, preview: true }, { signal }),
+      client.paginate('/questions', { pagesize: 10 }, { signal }).next(),
+      client.inspectToken(undefined, { signal }),
+      client.invalidateToken(token, { signal }),
+    ];
+    for (const call of calls) expect(await rejection(call)).toBe(reason);
+    expect(isAbortError(await rejection(client.get('/sites', {}, { signal: AbortSignal.abort() })))).toBe(true);
+    expect(apiRequestsSince(se, from)).toEqual([]);
+    expect(limiter.available).toBe(5);
+    // The token was not invalidated.
+    expect((await client.get<User>('/me')).items).toHaveLength(1);
+  });
+
+  it('keeps every existing signature and refuses malformed options', async () => {
+    const client = clientFor(se);
+    expect((await client.get('/sites', {}, {})).items.length).toBeGreaterThan(0);
+    expect((await client.get('/sites', {}, { signal: undefined })).items.length).toBeGreaterThan(0);
+    await expect(client.get('/sites', {}, { signal: 'stop' as never })).rejects.toThrow(/get\(\) options\.signal must be an AbortSignal/);
+    await expect(client.paginate('/questions', {}, 5 as never).next()).rejects.toThrow(/paginate\(\) options must be an object/);
+  });
+
+  it('leaves the rate-limit queue on abort: no slot taken, nothing sent, the calls behind it keep their turn', async () => {
+    const limiter = new RateLimiter({ maxRequests: 1, interval: 300 });
+    const client = clientFor(se, { rateLimiter: limiter });
+    const from = se.requests.length;
+    await client.get('/sites', { pagesize: 1 });
+    const controller = new AbortController();
+    const settled: string[] = [];
+    const queued = client.get('/questions', { pagesize: 1 }, { signal: controller.signal }).finally(() => settled.push('aborted'));
+    const behind = client.get('/sites', { pagesize: 2 }).finally(() => settled.push('behind'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(listeners(controller.signal)).toBe(1);
+    controller.abort();
+    expect(isAbortError(await rejectionWithin(queued))).toBe(true);
+    expect(settled).toEqual(['aborted']);
+    expect((await behind).items).toHaveLength(2);
+    expect(apiRequestsSince(se, from).map((r) => `${r.path}?${String(r.query.pagesize)}`)).toEqual(['/2.3/sites?1', '/2.3/sites?2']);
+    expect(listeners(controller.signal)).toBe(0);
+  });
+
+  it('gives the slot back uncounted when the abort comes as the slot is handed over', async () => {
+    const controller = new AbortController();
+    class AbortOnGrant extends RateLimiter {
+      override async acquire(signal?: AbortSignal) {
+        const release = await super.acquire(signal);
+        controller.abort();
+        return release;
+      }
+    }
+    const limiter = new AbortOnGrant({ maxRequests: 3, interval: 60_000 });
+    const from = se.requests.length;
+    expect(isAbortError(await rejection(clientFor(se, { rateLimiter: limiter }).get('/sites', {}, { signal: controller.signal })))).toBe(true);
+    expect(apiRequestsSince(se, from)).toEqual([]);
+    expect(limiter.available).toBe(3);
+  });
+
+  it('stops waiting for a backoff on abort, sending nothing and taking no slot; the backoff still holds', async () => {
+    const sandbox = await createSandbox({ port: 0 });
+    try {
+      const registry = new BackoffRegistry();
+      const limiter = new RateLimiter({ maxRequests: 5, interval: 60_000 });
+      const client = clientFor(sandbox, { accessToken: tokenFor(sandbox, ada), backoffRegistry: registry, rateLimiter: limiter });
+      sandbox.setBackoff('/users/{ids}', 30);
+      expect((await client.get('/me')).backoff).toBe(30);
+      const controller = new AbortController();
+      const waiting = client.get('/users/{ids}', { ids: [1001] }, { signal: controller.signal });
+      expect(await settleWithin(waiting, 50)).toBe('pending');
+      expect(listeners(controller.signal)).toBe(1);
+      controller.abort(new Error('gave up waiting'));
+      expect(await rejectionWithin(waiting)).toMatchObject({ message: 'gave up waiting' });
+      expect(apiRequestsSince(sandbox, 0).map((r) => r.path)).toEqual(['/2.3/me']);
+      expect(limiter.available).toBe(4);
+      expect(registry.remaining('/users/{ids}')).toBeGreaterThan(25_000);
+      expect(listeners(controller.signal)).toBe(0);
+      expect(sandbox.throttleViolations).toEqual([]);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('stops in the sleep before a retry on abort and does not retry', async () => {
+    let entered: (ms: number) => void = () => undefined;
+    const sleeping = new Promise<number>((resolve) => (entered = resolve));
+    const controller = new AbortController();
+    // A real timer, long enough that only the abort can end it in time.
+    const sleep = (ms: number, signal?: AbortSignal): Promise<void> => {
+      entered(ms);
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, ms);
+        signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(new Error('sleep stopped'));
+        }, { once: true });
+      });
+    };
+    const client = clientFor(se, { retry: { retries: 3, minDelay: 60_000, maxDelay: 60_000, sleep } });
+    se.fault('api', 'unavailable', { times: 1 });
+    const from = se.requests.length;
+    const call = client.get('/sites', {}, { signal: controller.signal });
+    expect(await sleeping).toBeGreaterThanOrEqual(30_000);
+    controller.abort();
+    const error = await rejectionWithin(call);
+    expect(error).toBe(controller.signal.reason);
+    expect(error).not.toBeInstanceOf(StackExchangeApiError);
+    expect(apiRequestsSince(se, from)).toHaveLength(1);
+    expect(listeners(controller.signal)).toBe(0);
+  });
+
+  it('aborts a hanging request: rejects with the reason, never a network error, never retried; the sent request still counts', async () => {
+    const hang = await localServer(() => undefined);
+    try {
+      const limiter = new RateLimiter({ maxRequests: 5, interval: 60_000 });
+      const client = new StackExchangeClient({ key: 'k', apiURL: `${hang.url}/2.3`, timeout: 60_000, retry: FAST_RETRY, rateLimiter: limiter });
+      const controller = new AbortController();
+      const read = client.get('/me', {}, { signal: controller.signal });
+      await until(() => hang.seen.length === 1);
+      controller.abort();
+      const error = await rejectionWithin(read);
+      expect(isAbortError(error)).toBe(true);
+      expect(error).not.toBeInstanceOf(StackExchangeNetworkError);
+
+      const writer = new AbortController();
+      const write = client.post('/questions/{id}/upvote', { id: 1 }, { signal: writer.signal });
+      await until(() => hang.seen.length === 2);
+      const reason = new Error('closed the tab');
+      writer.abort(reason);
+      expect(await rejectionWithin(write)).toBe(reason);
+
+      expect(await settleWithin(new Promise((resolve) => setTimeout(resolve, 50)))).toEqual({ value: undefined });
+      expect(hang.seen).toHaveLength(2);
+      expect(limiter.available).toBe(3);
+      expect([listeners(controller.signal), listeners(writer.signal)]).toEqual([0, 0]);
+
+      // The client's timeout still applies to a call with a signal.
+      const quick = new StackExchangeClient({ key: 'k', apiURL: `${hang.url}/2.3`, timeout: 100, retry: false });
+      expect(await rejection(quick.get('/me', {}, { signal: new AbortController().signal }))).toMatchObject({ code: 'NETWORK_TIMEOUT' });
+    } finally {
+      await hang.close();
+    }
+  });
+
+  it('stops paginate: the next step rejects and no further page is requested', async () => {
+    const controller = new AbortController();
+    const from = se.requests.length;
+    const items: Question[] = [];
+    const error = await (async () => {
+      for await (const q of clientFor(se).paginate<Question>('/questions', { pagesize: 10 }, { signal: controller.signal })) {
+        items.push(q);
+        if (items.length === 3) controller.abort();
+      }
+    })().catch((e: unknown) => e);
+    expect(isAbortError(error)).toBe(true);
+    expect(items).toHaveLength(3);
+    expect(apiRequestsSince(se, from).map((r) => r.query.page)).toEqual(['1']);
+    expect(listeners(controller.signal)).toBe(0);
+  });
+
+  it('cancels the parts of a split vector call not yet sent', async () => {
+    const controller = new AbortController();
+    let fetched = 0;
+    const abortAfterFirst = (async (input: string | URL | Request, init?: RequestInit) => {
+      const res = await fetch(input, init);
+      if (++fetched === 1) controller.abort();
+      return res;
+    }) as typeof fetch;
+    const from = se.requests.length;
+    const ids = Array.from({ length: 250 }, (_, i) => 1000 + i);
+    const error = await rejection(clientFor(se, { concurrency: 1, fetch: abortAfterFirst }).get('/users/{ids}', { ids }, { signal: controller.signal }));
+    expect(isAbortError(error)).toBe(true);
+    expect(apiRequestsSince(se, from)).toHaveLength(1);
+    expect(listeners(controller.signal)).toBe(0);
+  });
+
+  it('leaves no listener on a signal reused across many calls, wherever they waited, and still cancels', async () => {
+    const sandbox = await createSandbox({ port: 0 });
+    try {
+      const controller = new AbortController();
+      const { signal } = controller;
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error): number => warnings.push(warning);
+      process.on('warning', onWarning);
+      const token = tokenFor(sandbox, ada, ['write_access']);
+      // 25 requests a second: under the sandbox's 30.
+      const limiter = new RateLimiter({ maxRequests: 1, interval: 40 });
+      const client = clientFor(sandbox, { accessToken: token, rateLimiter: limiter, backoffRegistry: new BackoffRegistry() });
+      try {
+        // 15 calls queued behind each other in the limiter share one listener (Node warns past 10).
+        const burst = Promise.all(Array.from({ length: 15 }, () => client.get('/sites', { pagesize: 1 }, { signal })));
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(listeners(signal)).toBe(1);
+        await burst;
+        expect(listeners(signal)).toBe(0);
+        // Waiting for a backoff.
+        sandbox.setBackoff('/users/{ids}', 0.05);
+        expect((await client.get('/me', {}, { signal })).backoff).toBe(0.05);
+        await client.get('/users/{ids}', { ids: [1001] }, { signal });
+        // Retried after a sleep, and failing with an API error.
+        sandbox.fault('api', 'unavailable', { times: 1 });
+        await client.get('/sites', {}, { signal });
+        sandbox.fault('api', 'throttle', { times: 1 });
+        await client.get('/sites', {}, { signal }).catch(() => undefined);
+        // Split, paged, written, inspected.
+        await client.get('/users/{ids}', { ids: Array.from({ length: 250 }, (_, i) => i + 1) }, { signal });
+        for await (const _ of client.paginate('/questions', { pagesize: 20 }, { signal })) void _;
+        await client.post('/questions/{id}/upvote', { id: 500_003, preview: true }, { signal });
+        await client.inspectToken(undefined, { signal });
+      } finally {
+        process.off('warning', onWarning);
+      }
+      expect(listeners(signal)).toBe(0);
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+
+      // Then the same signal still cancels a waiting call, which holds one listener meanwhile.
+      sandbox.setBackoff('/users/{ids}', 100);
+      await client.get('/me');
+      const waiting = client.get('/me', {}, { signal });
+      expect(await settleWithin(waiting, 20)).toBe('pending');
+      expect(listeners(signal)).toBe(1);
+      controller.abort();
+      expect(isAbortError(await rejectionWithin(waiting))).toBe(true);
+      expect(listeners(signal)).toBe(0);
       expect(sandbox.throttleViolations).toEqual([]);
     } finally {
       await sandbox.close();

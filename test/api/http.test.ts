@@ -1,9 +1,11 @@
+import { getEventListeners } from 'node:events';
 import { inspect } from 'node:util';
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendRequest, type HttpRequest } from '../../src/api/http.js';
 import { StackExchangeNetworkError } from '../../src/errors/network-error.js';
 import { localServer, type LocalServer } from './local-server.js';
+import { rejectionWithin, until } from './settle-within.js';
 
 const wrapper = Buffer.from(JSON.stringify({ items: [{ n: 1 }], has_more: false, quota_max: 10000, quota_remaining: 9999 }));
 let server: LocalServer;
@@ -109,5 +111,53 @@ describe('sendRequest', () => {
     expect(error).toMatchObject({ code: 'NETWORK_FAILED' });
     expect(inspect(error, { depth: 10 })).toContain('access_token=[REDACTED]');
     expectNoSecrets(error);
+  });
+
+  it('rejects with signal.reason, not a network error, when the caller aborts a hanging request', async () => {
+    const controller = new AbortController();
+    const seen = server.seen.length;
+    const pending = sendRequest(request('/hang', { timeout: 60_000, signal: controller.signal }));
+    await until(() => server.seen.length > seen);
+    controller.abort();
+    const error = await rejectionWithin(pending);
+    expect(error).toBe(controller.signal.reason);
+    expect(error).toBeInstanceOf(DOMException);
+    expect(error).toMatchObject({ name: 'AbortError' });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('rejects with the caller’s own reason, also while the body is arriving', async () => {
+    const controller = new AbortController();
+    const seen = server.seen.length;
+    const pending = sendRequest(request('/slow-body', { timeout: 60_000, signal: controller.signal }));
+    await until(() => server.seen.length > seen);
+    const reason = new Error('page closed');
+    controller.abort(reason);
+    expect(await rejectionWithin(pending)).toBe(reason);
+  });
+
+  it('rejects with the reason of an injected fetch that ignores the signal', async () => {
+    const deaf = (() => new Promise<Response>(() => undefined)) as typeof fetch;
+    const controller = new AbortController();
+    const pending = sendRequest(request('/gzip', { fetch: deaf, timeout: 60_000, signal: controller.signal }));
+    controller.abort('stop');
+    expect(await rejectionWithin(pending)).toBe('stop');
+  });
+
+  it('sends nothing when the signal has already aborted', async () => {
+    const seen = server.seen.length;
+    const reason = new Error('cancelled');
+    await expect(sendRequest(request('/gzip', { signal: AbortSignal.abort(reason) }))).rejects.toBe(reason);
+    expect(server.seen).toHaveLength(seen);
+  });
+
+  it('still times out with a signal given, and leaves no listener on a signal reused for many requests', async () => {
+    const controller = new AbortController();
+    const timedOut = await sendRequest(request('/hang', { timeout: 100, signal: controller.signal })).catch((e: unknown) => e);
+    expect(timedOut).toMatchObject({ code: 'NETWORK_TIMEOUT' });
+    for (let i = 0; i < 20; i++) await sendRequest(request(i % 2 === 0 ? '/gzip' : '/deflate', { signal: controller.signal }));
+    await sendRequest(request('/html', { signal: controller.signal })).catch(() => undefined);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect(controller.signal.aborted).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RateLimiter, realSleep } from '../../src/api/rate-limiter.js';
 import { fakeClock } from './fake-clock.js';
@@ -81,6 +82,63 @@ describe('RateLimiter', () => {
     expect(clock.sleeps).toEqual([600]);
   });
 
+  it('lets an aborted caller leave the queue without taking a slot; the others keep their order', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ maxRequests: 2, interval: 1000, now: clock.now, sleep: clock.sleep });
+    const held = [await limiter.acquire(), await limiter.acquire()];
+    const controllers = ['b', 'c', 'd', 'e'].map(() => new AbortController());
+    const order: string[] = [];
+    const waiting = ['b', 'c', 'd', 'e'].map((name, i) =>
+      limiter.acquire(controllers[i]?.signal).then((release) => {
+        order.push(name);
+        release();
+      }),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    // b is at the head of the queue, d in the middle.
+    controllers[0]?.abort();
+    controllers[2]?.abort(new Error('d gave up'));
+    await expect(waiting[0]).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(waiting[2]).rejects.toThrow('d gave up');
+    for (const release of held) release();
+    await Promise.all([waiting[1], waiting[3]]);
+    expect(order).toEqual(['c', 'e']);
+    // Four slots were used (a, a, c, e): the window holds exactly those.
+    expect(limiter.available).toBe(0);
+    clock.advance(1000);
+    expect(limiter.available).toBe(2);
+    expect(controllers.map((c) => getEventListeners(c.signal, 'abort').length)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('rejects a caller whose signal has already aborted at once, taking nothing', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ maxRequests: 1, interval: 1000, now: clock.now, sleep: clock.sleep });
+    const reason = new Error('too late');
+    await expect(limiter.acquire(AbortSignal.abort(reason))).rejects.toBe(reason);
+    expect(limiter.available).toBe(1);
+  });
+
+  it('holds one listener on the signal while queued and none once the slot is given', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ maxRequests: 1, interval: 1000, now: clock.now, sleep: clock.sleep });
+    const first = await limiter.acquire();
+    const { signal } = new AbortController();
+    const second = limiter.acquire(signal);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(1);
+    first();
+    (await second)();
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+  });
+
+  it("frees a slot given back as 'unused' without counting it in the window", async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ maxRequests: 2, interval: 1000, now: clock.now, sleep: clock.sleep });
+    (await limiter.acquire())('unused');
+    expect(limiter.available).toBe(2);
+    (await limiter.acquire())();
+    expect(limiter.available).toBe(1);
+  });
+
   it('defaults to 30 per 1000 ms and validates its options', () => {
     const limiter = new RateLimiter();
     expect([limiter.maxRequests, limiter.interval]).toEqual([30, 1000]);
@@ -108,5 +166,20 @@ describe('realSleep', () => {
     void realSleep(2 ** 40);
     expect(timer).toHaveBeenCalledWith(expect.any(Function), 2 ** 31 - 1);
     clearTimeout(timer.mock.results[0]?.value as ReturnType<typeof setTimeout>);
+  });
+
+  it('stops on abort: clears its timer, rejects with the reason and leaves no listener', async () => {
+    const cleared = vi.spyOn(globalThis, 'clearTimeout');
+    const controller = new AbortController();
+    const sleeping = realSleep(60_000, controller.signal);
+    controller.abort();
+    await expect(sleeping).rejects.toMatchObject({ name: 'AbortError' });
+    expect(cleared).toHaveBeenCalledTimes(1);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    await realSleep(1, controller.signal).catch(() => undefined);
+    const reused = new AbortController();
+    await realSleep(1, reused.signal);
+    expect(getEventListeners(reused.signal, 'abort')).toHaveLength(0);
+    await expect(realSleep(1, AbortSignal.abort('gone'))).rejects.toBe('gone');
   });
 });

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { StackExchangeApiError } from '../../src/errors/api-error.js';
 import { NetworkErrorCode, StackExchangeNetworkError } from '../../src/errors/network-error.js';
@@ -63,6 +64,43 @@ describe('withRetry', () => {
       calls++;
       throw apiError(502, 'throttle_violation');
     }, resolveRetryOptions({ sleep: clock.sleep }))).rejects.toMatchObject({ errorId: 502 });
+    expect([calls, clock.sleeps]).toEqual([1, []]);
+  });
+
+  it('stops in the delay before a retry when the signal aborts, and repeats nothing', async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    const signals: Array<AbortSignal | undefined> = [];
+    // A delay that never ends: only the abort can end it.
+    const sleep = (ms: number, signal?: AbortSignal): Promise<void> => {
+      clock.sleeps.push(ms);
+      signals.push(signal);
+      return new Promise<void>(() => undefined);
+    };
+    const controller = new AbortController();
+    const running = withRetry(async () => {
+      calls++;
+      throw networkError();
+    }, resolveRetryOptions({ minDelay: 100, random: () => 0, sleep }), controller.signal);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(clock.sleeps).toEqual([50]);
+    expect(signals).toEqual([controller.signal]);
+    controller.abort();
+    await expect(running).rejects.toBe(controller.signal.reason);
+    expect(calls).toBe(1);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('rejects with the abort reason instead of retrying a failure that came after the abort', async () => {
+    const clock = fakeClock();
+    const controller = new AbortController();
+    let calls = 0;
+    const reason = new Error('user navigated away');
+    await expect(withRetry(async () => {
+      calls++;
+      controller.abort(reason);
+      throw networkError();
+    }, resolveRetryOptions({ sleep: clock.sleep }), controller.signal)).rejects.toBe(reason);
     expect([calls, clock.sleeps]).toEqual([1, []]);
   });
 });
