@@ -10,6 +10,7 @@ import { sendPopupPage } from './popup-page.js';
 import { popupLoginResult } from './popup-result.js';
 import { clientOptionsFor } from './request-client.js';
 import type { RequestContext } from './request-context.js';
+import { factsOrNext } from './request-context.js';
 import { safeReturnTo } from './return-to.js';
 import { sessionRecord, writeSessionTokens } from './session-tokens.js';
 import type { SessionTokens, TokenSession } from './session-tokens.js';
@@ -86,13 +87,8 @@ async function answerPopup(res: Response, user: Express.User, tokens: SessionTok
 export function callbackRoute(context: RequestContext): RequestHandler {
   const { config } = context;
   return function stackExchangeCallback(req: Request, res: Response, next: NextFunction): void {
-    let facts: StrategyFacts;
-    try {
-      facts = context.facts();
-    } catch (err) {
-      next(err);
-      return;
-    }
+    const facts = factsOrNext(context, next);
+    if (facts === undefined) return;
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
     const peeked = peekMeta(req);

@@ -4,6 +4,7 @@ import { logger } from '../util/debug.js';
 import { isSameOriginRequest } from './origin-check.js';
 import { clientOptionsFor } from './request-client.js';
 import type { RequestContext } from './request-context.js';
+import { factsOrNext } from './request-context.js';
 import { readSessionTokens, sessionRecord } from './session-tokens.js';
 import type { StrategyFacts } from './strategy-settings.js';
 
@@ -65,13 +66,8 @@ export function logoutRoute(context: RequestContext): RequestHandler {
       res.status(405).json({ error: 'method_not_allowed' });
       return;
     }
-    let facts: StrategyFacts;
-    try {
-      facts = context.facts();
-    } catch (err) {
-      next(err);
-      return;
-    }
+    const facts = factsOrNext(context, next);
+    if (facts === undefined) return;
     res.setHeader('Cache-Control', 'no-store');
     if (!isSameOriginRequest(req.headers, facts.origin)) {
       res.status(403).json({ error: 'forbidden_origin' });

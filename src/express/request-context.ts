@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { NextFunction, Request } from 'express';
 import type { ResolvedAuthOptions } from './router-options.js';
 import type { StrategyFacts } from './strategy-settings.js';
 
@@ -19,6 +19,19 @@ export function setRequestContext(req: Request, context: RequestContext): void {
 /** The context of the `stackExchangeAuth()` router the request went through, if any. */
 export function getRequestContext(req: Request): RequestContext | undefined {
   return contexts.get(req);
+}
+
+/**
+ * The registered strategy's facts, or `undefined` after handing the lookup's error (no such strategy,
+ * or not a `StackExchangeStrategy`) to `next`: the routes' common first step.
+ */
+export function factsOrNext(context: RequestContext, next: NextFunction): StrategyFacts | undefined {
+  try {
+    return context.facts();
+  } catch (err) {
+    next(err);
+    return undefined;
+  }
 }
 
 /**

@@ -7,8 +7,8 @@ import type { StackExchangeScope } from '../strategy/options.js';
 import { failureCodeOfError, failureCodeOfInfo, sendLoginFailure } from './login-failure.js';
 import type { FailureTarget } from './login-failure.js';
 import type { RequestContext } from './request-context.js';
+import { factsOrNext } from './request-context.js';
 import { safeReturnTo } from './return-to.js';
-import type { StrategyFacts } from './strategy-settings.js';
 
 /**
  * True when the raw query string has a structured `scope[...]`: Express 4's `qs` parser turns it into
@@ -48,13 +48,8 @@ function requestedScopes(value: unknown, allowed: readonly StackExchangeScope[])
 export function startRoute(context: RequestContext): RequestHandler {
   const { config } = context;
   return function stackExchangeStart(req: Request, res: Response, next: NextFunction): void {
-    let facts: StrategyFacts;
-    try {
-      facts = context.facts();
-    } catch (err) {
-      next(err);
-      return;
-    }
+    const facts = factsOrNext(context, next);
+    if (facts === undefined) return;
     const query = req.query as Record<string, unknown>;
     const popup = query['popup'] === '1';
     const target: FailureTarget = { failureRedirect: config.failureRedirect, origin: facts.origin, popup };

@@ -1,3 +1,4 @@
+import { decodeHtmlEntities } from '../util/html-entities.js';
 import { CONSENT_PATH } from './consent-page.js';
 
 /** What the person on the consent page does. */
@@ -6,13 +7,9 @@ export interface ConsentChoice {
   approve: boolean;
 }
 
-function decodeEntities(text: string): string {
-  return text.replace(/&#(\d+);/g, (_m, n: string) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&');
-}
-
 function pageMessage(html: string): string {
   const m = /<p id="error-message">([\s\S]*?)<\/p>/.exec(html);
-  return m?.[1] ? decodeEntities(m[1]) : 'no consent form on the page';
+  return m?.[1] ? decodeHtmlEntities(m[1]) : 'no consent form on the page';
 }
 
 function location(response: Response, base: string): URL {
@@ -38,8 +35,8 @@ export async function driveConsent(authorizeUrl: string | URL, choice: ConsentCh
   const html = await page.text();
   const tx = /<input type="hidden" name="tx" value="([^"]*)">/.exec(html)?.[1];
   if (page.status !== 200 || tx === undefined) throw new Error(`sandbox authorization failed (${page.status}): ${pageMessage(html)}`);
-  const action = new URL(decodeEntities(/<form method="post" action="([^"]*)">/.exec(html)?.[1] ?? CONSENT_PATH), url);
-  const form = new URLSearchParams({ tx: decodeEntities(tx), account_id: String(choice.accountId), decision: choice.approve ? 'approve' : 'reject' });
+  const action = new URL(decodeHtmlEntities(/<form method="post" action="([^"]*)">/.exec(html)?.[1] ?? CONSENT_PATH), url);
+  const form = new URLSearchParams({ tx: decodeHtmlEntities(tx), account_id: String(choice.accountId), decision: choice.approve ? 'approve' : 'reject' });
   const answer = await fetch(action, { method: 'POST', body: form, redirect: 'manual' });
   if (answer.status >= 300 && answer.status < 400) {
     await answer.body?.cancel();

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { codeChallengeS256, isCodeVerifier } from '../util/pkce.js';
-import { CONSENT_PATH, consentPage } from './consent-page.js';
+import { consentPage } from './consent-page.js';
 import { takeTokenFault, type SandboxContext } from './context.js';
 import { errorPage, layout, sendHtml } from './html.js';
 import { single, type Incoming, type Params } from './incoming.js';
