@@ -24,10 +24,11 @@ export interface HttpAnswer {
   body: unknown;
 }
 
-function failed(req: HttpRequest, what: string, cause?: unknown): StackExchangeNetworkError {
+function failed(req: HttpRequest, what: string, cause?: unknown, status: 502 | 503 = 503): StackExchangeNetworkError {
   return new StackExchangeNetworkError(`${req.method} ${req.apiMethod}: ${what}`, {
     code: NetworkErrorCode.Failed,
     method: req.apiMethod,
+    status,
     ...(cause === undefined ? {} : { cause: safeCause(cause) }),
   });
 }
@@ -80,7 +81,7 @@ export async function sendRequest(req: HttpRequest): Promise<HttpAnswer> {
     contentType = res.headers.get('content-type') ?? 'no content type';
     if (status >= 300 && status < 400) {
       await res.body?.cancel().catch(() => undefined);
-      throw failed(req, `unexpected redirect (HTTP ${status})`);
+      throw failed(req, `unexpected redirect (HTTP ${status})`, undefined, 502);
     }
     text = await Promise.race([res.text(), aborted]);
   } catch (error) {
@@ -95,6 +96,6 @@ export async function sendRequest(req: HttpRequest): Promise<HttpAnswer> {
   try {
     return { status, body: JSON.parse(text) as unknown };
   } catch (error) {
-    throw failed(req, `the answer is not JSON (HTTP ${status}, ${contentType})`, error);
+    throw failed(req, `the answer is not JSON (HTTP ${status}, ${contentType})`, error, 502);
   }
 }

@@ -8,7 +8,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function unreadable(method: string, what: string): StackExchangeNetworkError {
-  return new StackExchangeNetworkError(`${method}: ${what}`, { code: NetworkErrorCode.Failed, method });
+  return new StackExchangeNetworkError(`${method}: ${what}`, { code: NetworkErrorCode.Failed, method, status: 502 });
 }
 
 /**

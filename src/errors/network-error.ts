@@ -16,6 +16,8 @@ export interface StackExchangeNetworkErrorOptions {
   code: NetworkErrorCode;
   /** The API method (path template) being called. */
   method: string;
+  /** The HTTP status the application should answer with: 503 (the default) when the API could not be reached, 502 for an unreadable answer. */
+  status?: 502 | 503;
   cause?: unknown;
 }
 
@@ -36,8 +38,8 @@ export class StackExchangeNetworkError extends StackExchangeError {
   constructor(message: string, options: StackExchangeNetworkErrorOptions) {
     super(message, options);
     this.method = options.method;
-    this.status = 503;
-    this.statusCode = 503;
+    this.status = options.status ?? 503;
+    this.statusCode = this.status;
   }
 }
 

@@ -92,14 +92,14 @@ describe('sendRequest', () => {
 
   it('fails cleanly on HTML, redirects and refused connections, leaking nothing', async () => {
     const html = await sendRequest(request('/html')).catch((e: unknown) => e);
-    expect(html).toMatchObject({ code: 'NETWORK_FAILED', message: 'GET /me: the answer is not JSON (HTTP 502, text/html)' });
+    expect(html).toMatchObject({ code: 'NETWORK_FAILED', status: 502, message: 'GET /me: the answer is not JSON (HTTP 502, text/html)' });
     const redirect = await sendRequest(request('/redirect')).catch((e: unknown) => e);
-    expect(redirect).toMatchObject({ code: 'NETWORK_FAILED', message: 'GET /me: unexpected redirect (HTTP 302)' });
+    expect(redirect).toMatchObject({ code: 'NETWORK_FAILED', status: 502, message: 'GET /me: unexpected redirect (HTTP 302)' });
     const closed = await localServer(() => undefined);
     const url = closed.url;
     await closed.close();
     const refused = await sendRequest({ ...request('/gzip'), url: `${url}/me?key=K3Y-secret&access_token=T0K-secret` }).catch((e: unknown) => e);
-    expect(refused).toMatchObject({ code: 'NETWORK_FAILED', message: expect.stringMatching(/^GET \/me: the request failed \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)$/) });
+    expect(refused).toMatchObject({ code: 'NETWORK_FAILED', status: 503, statusCode: 503, message: expect.stringMatching(/^GET \/me: the request failed \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)$/) });
     for (const error of [html, redirect, refused]) expectNoSecrets(error);
   });
 

@@ -46,6 +46,8 @@ describe('parseResponse', () => {
   it('refuses bodies that are not a wrapper', () => {
     for (const body of [null, [], 'x', 3, { items: 'nope' }]) {
       expect(() => parseResponse({ status: 200, body }, '/me'), JSON.stringify(body)).toThrow(StackExchangeNetworkError);
+      // A bad gateway, not an unreachable one.
+      expect(() => parseResponse({ status: 200, body }, '/me')).toThrow(expect.objectContaining({ status: 502, code: 'NETWORK_FAILED' }));
     }
     expect(() => parseResponse({ status: 500, body: { items: [] } }, '/me')).toThrow(/HTTP 500 without an error wrapper/);
   });

@@ -9,4 +9,9 @@ describe('StackExchangeNetworkError', () => {
     expect(isStackExchangeNetworkError(err)).toBe(true);
     expect(isStackExchangeNetworkError(cause)).toBe(false);
   });
+
+  it('answers 502 for an unreadable answer when told so', () => {
+    const err = new StackExchangeNetworkError('GET /me: the answer is not JSON', { code: NetworkErrorCode.Failed, method: '/me', status: 502 });
+    expect([err.status, err.statusCode]).toEqual([502, 502]);
+  });
 });
