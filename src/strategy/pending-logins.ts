@@ -89,10 +89,10 @@ function saveSession(session: PendingLoginSession, done: (err: SessionStoreError
 
 // Requests are taken as `object`: express-session's `req.session` exists on Express's Request type only
 // where the app's own types include express-session.
-function requireSession(req: object): PendingLoginSession {
+function sessionOf(req: object): PendingLoginSession | StackExchangeError {
   const { session } = req as { session?: unknown };
   if (typeof session !== 'object' || session === null) {
-    throw new StackExchangeError('StackExchangeStrategy needs sessions: add express-session (or another session middleware) before passport', {
+    return new StackExchangeError('StackExchangeStrategy needs sessions: add express-session (or another session middleware) before passport', {
       code: 'SESSION_REQUIRED',
     });
   }
@@ -126,13 +126,8 @@ export class PendingLoginStore {
    * where `state` is the `state` option of `passport.authenticate()` (kept as the login's metadata).
    */
   store(req: object, verifier: string, appState: unknown, _endpoints: unknown, callback: StoreCallback): void {
-    let session: PendingLoginSession;
-    try {
-      session = requireSession(req);
-    } catch (err) {
-      callback(err as Error);
-      return;
-    }
+    const session = sessionOf(req);
+    if (session instanceof StackExchangeError) return callback(session);
     const now = Date.now();
     const kept = Object.entries(pendingOf(session) ?? {}).filter(
       (entry): entry is [string, PendingLogin] => isPendingLogin(entry[1]) && !this.#isExpired(entry[1], now),
@@ -156,13 +151,8 @@ export class PendingLoginStore {
    * state is missing, unknown or expired.
    */
   verify(req: object, providedState: unknown, callback: VerifyCallback): void {
-    let session: PendingLoginSession;
-    try {
-      session = requireSession(req);
-    } catch (err) {
-      callback(err as Error);
-      return;
-    }
+    const session = sessionOf(req);
+    if (session instanceof StackExchangeError) return callback(session);
     const pending = pendingOf(session);
     if (typeof providedState !== 'string' || pending === undefined || !Object.hasOwn(pending, providedState)) {
       callback(null, false, { message: 'Unable to verify the login request: unknown state', code: 'invalid_state' } satisfies InvalidStateInfo);

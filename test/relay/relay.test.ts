@@ -40,6 +40,24 @@ afterAll(async () => {
   await se.close();
 });
 
+/** `inner` with a count of its live subscriptions (long-poll waiters), to check none is left behind. */
+function countingSubscriptions(inner: RelayStore): { store: RelayStore; live: () => number } {
+  let live = 0;
+  const store: RelayStore = {
+    setIfAbsent: (k, v, t) => inner.setIfAbsent(k, v, t),
+    take: (k) => inner.take(k),
+    async subscribe(k, l) {
+      const unsubscribe = await inner.subscribe(k, l);
+      live += 1;
+      return () => {
+        live -= 1;
+        unsubscribe();
+      };
+    },
+  };
+  return { store, live: () => live };
+}
+
 async function relayWith(...args: Parameters<typeof startRelay>): Promise<RunningRelay> {
   const relay = await startRelay(...args);
   running.push(relay);
@@ -565,28 +583,16 @@ describe('tokenRelay: long-poll', () => {
 
   it('drops the waiter when the client disconnects, taking nothing', async () => {
     const inner = new MemoryRelayStore();
-    let live = 0;
-    const store: RelayStore = {
-      setIfAbsent: (k, v, t) => inner.setIfAbsent(k, v, t),
-      take: (k) => inner.take(k),
-      async subscribe(k, l) {
-        const unsubscribe = await inner.subscribe(k, l);
-        live += 1;
-        return () => {
-          live -= 1;
-          unsubscribe();
-        };
-      },
-    };
+    const { store, live } = countingSubscriptions(inner);
     cleanups.push(() => inner.close());
     const relay = await relayWith({ store });
     const state = randomToken();
     const controller = new AbortController();
     const polling = fetch(`${relay.url}/token?key=${state}&wait=30`, { signal: controller.signal }).catch((e: unknown) => e);
-    await vi.waitFor(() => expect(live).toBe(1), { interval: 5 });
+    await vi.waitFor(() => expect(live()).toBe(1), { interval: 5 });
     controller.abort();
     await polling;
-    await vi.waitFor(() => expect(live).toBe(0), { interval: 5 });
+    await vi.waitFor(() => expect(live()).toBe(0), { interval: 5 });
     await redirect(relay, `code=c&state=${state}`);
     expect((await getToken(relay, `key=${state}`)).body).toEqual({ code: 'c' });
   });
@@ -597,19 +603,7 @@ describe('tokenRelay: long-poll', () => {
   ] as const) {
     it(`leaves no subscription or timer behind after many answered, expired and abandoned polls (${name})`, async () => {
       const inner = makeStore();
-      let live = 0;
-      const store: RelayStore = {
-        setIfAbsent: (k, v, t) => inner.setIfAbsent(k, v, t),
-        take: (k) => inner.take(k),
-        async subscribe(k, l) {
-          const unsubscribe = await inner.subscribe(k, l);
-          live += 1;
-          return () => {
-            live -= 1;
-            unsubscribe();
-          };
-        },
-      };
+      const { store, live } = countingSubscriptions(inner);
       const relay = await relayWith({ store, rateLimit: false });
       const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
       const before = timers();
@@ -620,12 +614,12 @@ describe('tokenRelay: long-poll', () => {
         ...Array.from({ length: 20 }, () => getToken(relay, `key=${randomToken()}&wait=1`)),
         ...Array.from({ length: 20 }, () => fetch(`${relay.url}/token?key=${randomToken()}&wait=30`, { signal: controller.signal }).catch(() => undefined)),
       ];
-      await vi.waitFor(() => expect(live).toBe(60), { interval: 5 });
+      await vi.waitFor(() => expect(live()).toBe(60), { interval: 5 });
       controller.abort();
       for (const key of answered) await redirect(relay, `code=c&state=${key}`);
       const statuses = (await Promise.all(polls)).slice(0, 40).map((answer) => answer?.status);
       expect(statuses).toEqual([...Array<number>(20).fill(200), ...Array<number>(20).fill(404)]);
-      await vi.waitFor(() => expect(live).toBe(0), { interval: 5 });
+      await vi.waitFor(() => expect(live()).toBe(0), { interval: 5 });
       expect(timers()).toBeLessThanOrEqual(before);
     });
   }
