@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import session from 'express-session';
 import { Passport } from 'passport';
-import { StackExchangeStrategy, stackExchangeAuth } from 'passport-stackexchange-oauth2';
+import { STRATEGY_DEFAULTS, StackExchangeStrategy, stackExchangeAuth } from 'passport-stackexchange-oauth2';
 import type { TrustProxy } from './config.js';
 import { errorHandler, notFound } from './errors.js';
 import { httpError } from './http-error.js';
@@ -10,6 +10,7 @@ import { pageRoutes } from './pages.js';
 import { securityHeaders } from './security-headers.js';
 import { createSessionStore } from './session-store.js';
 import { isAppUser, toAppUser } from './user.js';
+import { SCOPE_CHOICES } from './views/home.js';
 
 /** The Stack Exchange app the example logs in with, and where Stack Exchange is. */
 export interface StackExchangeSettings {
@@ -62,7 +63,7 @@ const here = (path: string): string => fileURLToPath(new URL(path, import.meta.u
 const SESSION_COOKIE = 'example.sid';
 
 /** The scopes people may pick on the home page; anything else is dropped before the login starts. */
-export const ALLOWED_SCOPES = ['read_inbox', 'no_expiry'] as const;
+export const ALLOWED_SCOPES = SCOPE_CHOICES.map((choice) => choice.scope);
 
 /**
  * Builds the example app: helmet, sessions (Redis or memory), passport with `StackExchangeStrategy`,
@@ -75,7 +76,7 @@ export async function createApp(config: AppConfig): Promise<ExampleApp> {
   const publicURL = config.publicURL.replace(/\/+$/, '');
   const https = new URL(publicURL).protocol === 'https:';
   const sandbox = config.sandboxURL !== undefined;
-  const authorizationURL = config.stackExchange.authorizationURL ?? 'https://stackoverflow.com/oauth';
+  const authorizationURL = config.stackExchange.authorizationURL ?? STRATEGY_DEFAULTS.authorizationURL;
   const stores = await createSessionStore({
     redisURL: config.redisURL,
     ...(config.redisPrefix === undefined ? {} : { prefix: config.redisPrefix }),
@@ -140,7 +141,7 @@ export async function createApp(config: AppConfig): Promise<ExampleApp> {
       successRedirect: '/profile',
       failureRedirect: '/login-failed',
       // The start route (and the popup's `scope`) may add only these; the form's choices are filtered too.
-      scopes: [...ALLOWED_SCOPES],
+      scopes: ALLOWED_SCOPES,
       cookieName: SESSION_COOKIE,
     }),
   );

@@ -2,12 +2,6 @@ import type { Request } from 'express';
 import type { StackExchangeSessionInfo } from 'passport-stackexchange-oauth2';
 import { isAppUser, type AppUser } from './user.js';
 
-/** The live token's public details (never the token itself). */
-export interface LiveToken {
-  expiresAt: number | null;
-  scope: readonly string[];
-}
-
 /** The router's view of the session; absent when the request failed before the router ran (store down). */
 function sessionInfo(req: Request): StackExchangeSessionInfo | undefined {
   return (req as { stackexchangeSession?: StackExchangeSessionInfo }).stackexchangeSession;
@@ -23,8 +17,8 @@ export function currentUser(req: Request): AppUser | undefined {
   return isAppUser(req.user) ? req.user : undefined;
 }
 
-/** The session's live token details, or `undefined` when there is none. */
-export function liveToken(req: Request): LiveToken | undefined {
+/** The session's live token details (`expiresAt`, `scope`; never the token itself), or `undefined` when there is none. */
+export function liveToken(req: Request): StackExchangeSessionInfo | undefined {
   const info = sessionInfo(req);
-  return info?.loggedIn === true ? { expiresAt: info.expiresAt, scope: info.scope } : undefined;
+  return info?.loggedIn === true ? info : undefined;
 }

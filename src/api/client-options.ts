@@ -1,4 +1,5 @@
 import type { StackExchangeApiError } from '../errors/api-error.js';
+import { optionFailure, type OptionFailure } from '../util/option-error.js';
 import { BackoffRegistry } from './backoff-registry.js';
 import { RateLimiter } from './rate-limiter.js';
 import { resolveRetryOptions, type ResolvedRetryOptions, type RetryOptions } from './retry.js';
@@ -71,9 +72,7 @@ export interface ResolvedClientOptions {
 
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
-function fail(option: string, rule: string, example: string): never {
-  throw new TypeError(`StackExchangeClient: options.${option} ${rule} (e.g. ${option}: ${example})`);
-}
+const fail: OptionFailure = optionFailure('StackExchangeClient');
 
 const isLoopback = (hostname: string): boolean =>
   hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);

@@ -1,11 +1,8 @@
 import { StackExchangeApiError } from '../errors/api-error.js';
 import { NetworkErrorCode, StackExchangeNetworkError } from '../errors/network-error.js';
+import { isRecord } from '../util/is-record.js';
 import type { ApiResponse, Wrapper } from './types.js';
 import type { HttpAnswer } from './http.js';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function unreadable(method: string, what: string): StackExchangeNetworkError {
   return new StackExchangeNetworkError(`${method}: ${what}`, { code: NetworkErrorCode.Failed, method, status: 502 });

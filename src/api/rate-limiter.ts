@@ -1,3 +1,4 @@
+import { optionFailure, type OptionFailure } from '../util/option-error.js';
 import { onAbort } from './abortable.js';
 
 /** Options of {@link RateLimiter}. */
@@ -51,10 +52,12 @@ export const realSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
           });
   });
 
+const fail: OptionFailure = optionFailure('RateLimiter');
+
 function positive(name: string, value: number | undefined, fallback: number, integer: boolean): number {
   if (value === undefined) return fallback;
   const ok = typeof value === 'number' && Number.isFinite(value) && value > 0 && (!integer || Number.isInteger(value));
-  if (!ok) throw new TypeError(`RateLimiter: options.${name} must be a positive ${integer ? 'integer' : 'number'} (e.g. ${name}: ${fallback})`);
+  if (!ok) fail(name, `must be a positive ${integer ? 'integer' : 'number'}`, String(fallback));
   return value;
 }
 

@@ -1,14 +1,13 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { StackExchangeClient } from '../api/client.js';
 import { classifyCallback } from '../strategy/callback-query.js';
-import { PENDING_LOGINS_KEY } from '../strategy/pending-logins.js';
+import { PENDING_LOGINS_KEY, pendingLoginsOf } from '../strategy/pending-logins.js';
 import type { StackExchangeAuthInfo } from '../strategy/strategy.js';
 import { logger } from '../util/debug.js';
 import { failureCodeOfError, failureCodeOfInfo, sendLoginFailure } from './login-failure.js';
 import type { FailureTarget } from './login-failure.js';
 import { sendPopupPage } from './popup-page.js';
 import { popupLoginResult } from './popup-result.js';
-import { clientOptionsFor } from './request-client.js';
 import type { RequestContext } from './request-context.js';
 import { factsOrNext } from './request-context.js';
 import { safeReturnTo } from './return-to.js';
@@ -29,11 +28,6 @@ function asMeta(value: unknown): LoginMeta {
   return typeof value === 'object' && value !== null ? (value as LoginMeta) : {};
 }
 
-function pendingOf(req: Request): Record<string, unknown> | undefined {
-  const pending = sessionRecord(req)?.[PENDING_LOGINS_KEY];
-  return typeof pending === 'object' && pending !== null && !Array.isArray(pending) ? (pending as Record<string, unknown>) : undefined;
-}
-
 /**
  * The metadata of the pending login this callback completes, read before the strategy consumes it:
  * failures (refusal, token error) carry no `info.state`, yet a popup login must still be answered
@@ -41,7 +35,7 @@ function pendingOf(req: Request): Record<string, unknown> | undefined {
  */
 function peekMeta(req: Request): LoginMeta {
   const state = (req.query as Record<string, unknown>)['state'];
-  const pending = pendingOf(req);
+  const pending = pendingLoginsOf(sessionRecord(req));
   if (typeof state !== 'string' || pending === undefined || !Object.hasOwn(pending, state)) return {};
   return asMeta((pending[state] as { meta?: unknown } | undefined)?.meta);
 }
@@ -59,7 +53,7 @@ function tokensOf(info: unknown): SessionTokens | undefined {
  * session and carries the other tabs' pending logins over, so that they can still complete.
  */
 function establishSession(req: Request, user: Express.User, tokens: SessionTokens, done: (loginErr: unknown, saveErr: unknown) => void): void {
-  const otherPending = pendingOf(req);
+  const otherPending = pendingLoginsOf(sessionRecord(req));
   req.login(user, (loginErr: unknown) => {
     if (loginErr) return done(loginErr, null);
     const session = req.session as unknown as TokenSession;
@@ -69,8 +63,8 @@ function establishSession(req: Request, user: Express.User, tokens: SessionToken
   });
 }
 
-async function answerPopup(res: Response, user: Express.User, tokens: SessionTokens, meta: LoginMeta, facts: StrategyFacts, context: RequestContext): Promise<void> {
-  const api = new StackExchangeClient({ ...clientOptionsFor(facts, context.config.client), accessToken: tokens.accessToken });
+async function answerPopup(res: Response, user: Express.User, tokens: SessionTokens, meta: LoginMeta, facts: StrategyFacts): Promise<void> {
+  const api = new StackExchangeClient({ ...facts.clientOptions, accessToken: tokens.accessToken });
   const message = await popupLoginResult(user, tokens, meta.networkUsers === true, api, facts.settings.site);
   sendPopupPage(res, 200, message, facts.origin);
 }
@@ -128,7 +122,7 @@ export function callbackRoute(context: RequestContext): RequestHandler {
           return sendLoginFailure(req, res, 'temporarily_unavailable', target(meta));
         }
         if (meta.popup === true) {
-          return void answerPopup(res, user, tokens, meta, facts, context).catch((popupErr: unknown) => failWithError(popupErr, meta));
+          return void answerPopup(res, user, tokens, meta, facts).catch((popupErr: unknown) => failWithError(popupErr, meta));
         }
         return res.redirect(303, safeReturnTo(meta.returnTo, config.allowedReturnTo) ?? config.successRedirect);
       });

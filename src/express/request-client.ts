@@ -1,12 +1,10 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { StackExchangeClient } from '../api/client.js';
-import type { StackExchangeClientOptions } from '../api/client-options.js';
 import { logger } from '../util/debug.js';
 import { setRequestContext } from './request-context.js';
 import type { RequestContext } from './request-context.js';
 import { clearSessionTokens, isLive, readSessionTokens, sessionInfo, sessionRecord } from './session-tokens.js';
 import type { SessionTokens } from './session-tokens.js';
-import type { StrategyFacts } from './strategy-settings.js';
 
 const log = logger('express');
 
@@ -31,19 +29,6 @@ export function forgetLogin(req: Request, reason: string): void {
   log(`login forgotten: ${reason}`);
 }
 
-/** The options of the client of a request: the strategy's API settings, the router's `client` options, the token. */
-export function clientOptionsFor(facts: StrategyFacts, extra: RequestContext['config']['client']): StackExchangeClientOptions {
-  const { settings } = facts;
-  return {
-    key: settings.key,
-    apiURL: settings.apiURL,
-    site: settings.site,
-    ...(settings.appUserAgent === undefined ? {} : { userAgent: settings.appUserAgent }),
-    ...(settings.fetch === undefined ? {} : { fetch: settings.fetch }),
-    ...extra,
-  };
-}
-
 /**
  * Middleware that prepares every request going through the router: drops an expired token, defines
  * `req.stackexchange` (a `StackExchangeClient` made on first use, with the live token or key-only) and
@@ -65,7 +50,7 @@ export function requestClient(context: RequestContext): RequestHandler {
       get(): StackExchangeClient {
         if (client !== undefined) return client;
         const tokens = liveTokens(req);
-        const options = clientOptionsFor(context.facts(), context.config.client);
+        const options = context.facts().clientOptions;
         if (tokens === undefined) {
           client = new StackExchangeClient(options);
           return client;

@@ -4,6 +4,8 @@ import { resolveClientOptions } from '../api/client-options.js';
 import type { StackExchangeClientOptions } from '../api/client-options.js';
 import { parseScope } from '../strategy/options.js';
 import type { StackExchangeScope } from '../strategy/options.js';
+import { optionFailure } from '../util/option-error.js';
+import type { OptionFailure } from '../util/option-error.js';
 import { originOf } from './origin-check.js';
 import { safeReturnTo } from './return-to.js';
 import type { AllowedReturnTo } from './return-to.js';
@@ -102,9 +104,7 @@ const BASE_PATH = /^(?:\/[A-Za-z0-9\-._~]+)+$/;
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const MAX_TIMER_MS = 2_147_483_647;
 
-function fail(option: string, problem: string, example: string): never {
-  throw new TypeError(`stackExchangeAuth: options.${option} ${problem} (e.g. ${option}: ${example})`);
-}
+const fail: OptionFailure = optionFailure('stackExchangeAuth');
 
 function redirectTarget(input: Record<string, unknown>, option: string, fallback: string): string {
   const value = input[option];

@@ -27,7 +27,7 @@ import { strategyFacts } from './strategy-settings.js';
  */
 export function stackExchangeAuth(options: StackExchangeAuthOptions = {}): Router {
   const config = resolveAuthOptions(options);
-  const context: RequestContext = { config, facts: strategyFacts(config.passport, config.strategy, config.origin) };
+  const context: RequestContext = { config, facts: strategyFacts(config.passport, config.strategy, config.origin, config.client) };
   const script = clientScript(config.basePath);
   const router = Router();
   router.use(requestClient(context));

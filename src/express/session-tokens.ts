@@ -63,8 +63,11 @@ export function isLive(tokens: SessionTokens, now: number): boolean {
   return tokens.expiresAt === null || tokens.expiresAt > now;
 }
 
+// Immutable, so every logged-out request can share it.
+const LOGGED_OUT: StackExchangeSessionInfo = Object.freeze({ loggedIn: false, expiresAt: null, scope: Object.freeze([]) });
+
 /** The public view of the session's tokens; logged out when `tokens` is `undefined`. */
 export function sessionInfo(tokens: SessionTokens | undefined): StackExchangeSessionInfo {
-  if (tokens === undefined) return Object.freeze({ loggedIn: false, expiresAt: null, scope: Object.freeze([]) });
+  if (tokens === undefined) return LOGGED_OUT;
   return Object.freeze({ loggedIn: true, expiresAt: tokens.expiresAt, scope: Object.freeze([...tokens.scope]) });
 }

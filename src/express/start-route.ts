@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AuthenticateOptions } from 'passport';
 import type { StackExchangeAuthenticateOptions } from '../strategy/strategy.js';
-import { classifyCallback } from '../strategy/callback-query.js';
+import { classifyCallback, rawQuery } from '../strategy/callback-query.js';
 import { parseScope } from '../strategy/options.js';
 import type { StackExchangeScope } from '../strategy/options.js';
 import { failureCodeOfError, failureCodeOfInfo, sendLoginFailure } from './login-failure.js';
@@ -15,9 +15,7 @@ import { safeReturnTo } from './return-to.js';
  * an array or object (refused below), Express 5's drops it; refusing it here answers both alike.
  */
 function hasStructuredScope(req: Request): boolean {
-  const query = req.originalUrl.indexOf('?');
-  if (query === -1) return false;
-  return [...new URLSearchParams(req.originalUrl.slice(query + 1).split('#')[0]).keys()].some((key) => key.startsWith('scope['));
+  return [...rawQuery(req).keys()].some((key) => key.startsWith('scope['));
 }
 
 /** The scopes asked for with `?scope=`, or `undefined` when the value is malformed or not allowed. */

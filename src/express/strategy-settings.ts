@@ -1,6 +1,7 @@
+import type { StackExchangeClientOptions } from '../api/client-options.js';
 import type { ResolvedStrategyOptions } from '../strategy/options.js';
 import { originOf } from './origin-check.js';
-import type { PassportInstance } from './router-options.js';
+import type { PassportInstance, RequestClientOptions } from './router-options.js';
 
 /** What the router takes from the registered `StackExchangeStrategy`. */
 export interface StrategyFacts {
@@ -8,6 +9,11 @@ export interface StrategyFacts {
   settings: Readonly<ResolvedStrategyOptions>;
   /** The app's own origin: the router's `origin` option, else the origin of `callbackURL`. */
   origin: string;
+  /**
+   * The options of the router's API clients (`req.stackexchange`, the popup's calls, the revocation at
+   * logout) without the token: the strategy's API settings, then the router's `client` options.
+   */
+  clientOptions: Readonly<StackExchangeClientOptions>;
 }
 
 function hasSettings(value: unknown): value is { settings: Readonly<ResolvedStrategyOptions> } {
@@ -21,14 +27,26 @@ function hasSettings(value: unknown): value is { settings: Readonly<ResolvedStra
   );
 }
 
+function clientOptionsOf(settings: Readonly<ResolvedStrategyOptions>, client: RequestClientOptions): StackExchangeClientOptions {
+  return Object.freeze({
+    key: settings.key,
+    apiURL: settings.apiURL,
+    site: settings.site,
+    ...(settings.appUserAgent === undefined ? {} : { userAgent: settings.appUserAgent }),
+    ...(settings.fetch === undefined ? {} : { fetch: settings.fetch }),
+    ...client,
+  });
+}
+
 /**
  * Looks the strategy up by name on the passport instance, on first use (the app may register it after
- * creating the router) and then remembers it.
+ * creating the router) and then remembers it, with the client options derived from it.
  *
+ * @param client - the router's `client` option, laid over the strategy's API settings.
  * @returns a function that gives the strategy's facts, or throws a `TypeError` when no
  *   `StackExchangeStrategy` is registered under `name`.
  */
-export function strategyFacts(passport: PassportInstance, name: string, origin: string | undefined): () => StrategyFacts {
+export function strategyFacts(passport: PassportInstance, name: string, origin: string | undefined, client: RequestClientOptions = {}): () => StrategyFacts {
   let facts: StrategyFacts | undefined;
   return () => {
     if (facts !== undefined) return facts;
@@ -43,7 +61,7 @@ export function strategyFacts(passport: PassportInstance, name: string, origin: 
     if (resolvedOrigin === undefined) {
       throw new TypeError("stackExchangeAuth: options.origin is required when the strategy's callbackURL has no origin (e.g. origin: 'https://app.example')");
     }
-    facts = { settings: strategy.settings, origin: resolvedOrigin };
+    facts = { settings: strategy.settings, origin: resolvedOrigin, clientOptions: clientOptionsOf(strategy.settings, client) };
     return facts;
   };
 }

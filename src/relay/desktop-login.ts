@@ -1,8 +1,10 @@
+import { realSleep } from '../api/rate-limiter.js';
 import { StackExchangeError } from '../errors/stackexchange-error.js';
 import { exchangeCode } from '../strategy/token-exchange.js';
 import { logger } from '../util/debug.js';
 import { codeChallengeS256, createCodeVerifier } from '../util/pkce.js';
 import { randomToken } from '../util/random.js';
+import { splitScopeList } from '../util/scope-list.js';
 import { userAgent as fullUserAgent } from '../util/user-agent.js';
 import { isAppId } from './relay-keys.js';
 
@@ -147,7 +149,11 @@ export async function desktopLogin(options: DesktopLoginOptions): Promise<Deskto
       continue;
     }
     const pause = poll.kind === 'retry' ? poll.afterMs : Math.max(0, config.pollInterval - (Date.now() - started));
-    if (pause > 0) await sleep(Math.min(pause, Math.max(0, deadline - Date.now())), signal);
+    if (pause > 0) {
+      await realSleep(Math.min(pause, Math.max(0, deadline - Date.now())), signal).catch(() => {
+        throw stopped();
+      });
+    }
   }
 }
 
@@ -213,18 +219,6 @@ function safeName(name: string): string {
   return /^[a-z_]{1,40}$/.test(name) ? name : 'unknown';
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done);
-  });
-}
-
 function resolve(options: DesktopLoginOptions): ResolvedLogin {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError("desktopLogin: options are required (e.g. desktopLogin({ clientID: '1234', relayURL: 'https://relay.example/auth' }))");
@@ -236,7 +230,7 @@ function resolve(options: DesktopLoginOptions): ResolvedLogin {
   if (!isHttpURL(relayURL)) {
     throw new TypeError("desktopLogin: options.relayURL must be an absolute http(s) URL (e.g. relayURL: 'https://relay.example/auth')");
   }
-  const scopes = typeof scope === 'string' ? scope.split(/[\s,]+/).filter((s) => s !== '') : scope;
+  const scopes = typeof scope === 'string' ? splitScopeList(scope) : scope;
   if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string' && /^\w+$/.test(s))) {
     throw new TypeError("desktopLogin: options.scope must be scope names (e.g. scope: ['read_inbox', 'no_expiry'])");
   }

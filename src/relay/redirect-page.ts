@@ -24,17 +24,9 @@ export type PageMessage = keyof typeof PAGE_MESSAGES;
 
 const STYLE = 'body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}';
 
-/**
- * The implicit-grant page. Its inline script (allowed by a per-response nonce, nothing else is) reads
- * `location.hash`, removes it from the address bar and history at once, POSTs the fields as
- * `application/x-www-form-urlencoded` to the same path and query (so `appid` travels along), then
- * tells the person to return to the app. The fragment is never put in a URL.
- */
-export function fragmentPage(): RelayPage {
-  const nonce = randomToken(16);
-  const messages = JSON.stringify(PAGE_MESSAGES).replace(/</g, '\\u003c');
-  const script = `(function () {
-  var m = ${messages};
+// The same for every answer; only the nonce that allows it changes.
+const FRAGMENT_SCRIPT = `(function () {
+  var m = ${JSON.stringify(PAGE_MESSAGES).replace(/</g, '\\u003c')};
   var out = document.getElementById('status');
   var hash = location.hash.replace(/^#/, '');
   history.replaceState(null, '', location.pathname + location.search);
@@ -55,7 +47,16 @@ export function fragmentPage(): RelayPage {
     else out.textContent = m.invalid;
   }, function () { out.textContent = m.unavailable; });
 })();`;
-  const body = `<p id="status">${PAGE_MESSAGES.working}</p><noscript><p>${PAGE_MESSAGES.noscript}</p></noscript><script nonce="${nonce}">${script}</script>`;
+
+/**
+ * The implicit-grant page. Its inline script (allowed by a per-response nonce, nothing else is) reads
+ * `location.hash`, removes it from the address bar and history at once, POSTs the fields as
+ * `application/x-www-form-urlencoded` to the same path and query (so `appid` travels along), then
+ * tells the person to return to the app. The fragment is never put in a URL.
+ */
+export function fragmentPage(): RelayPage {
+  const nonce = randomToken(16);
+  const body = `<p id="status">${PAGE_MESSAGES.working}</p><noscript><p>${PAGE_MESSAGES.noscript}</p></noscript><script nonce="${nonce}">${FRAGMENT_SCRIPT}</script>`;
   return {
     html: document(nonce, body),
     headers: pageHeaders(`default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`),

@@ -7,15 +7,7 @@ export type RelayParams = ReadonlyMap<string, string>;
  * answered 400, never guessed at. Other parameters are ignored.
  */
 export function readParams(encoded: string, names: readonly string[]): RelayParams | undefined {
-  const params = new Map<string, string>();
-  for (const [name, value] of new URLSearchParams(encoded)) {
-    const bracket = name.indexOf('[');
-    if (bracket !== -1 && names.includes(name.slice(0, bracket))) return undefined;
-    if (!names.includes(name)) continue;
-    if (params.has(name)) return undefined;
-    params.set(name, value);
-  }
-  return params;
+  return collect(new URLSearchParams(encoded), names);
 }
 
 /**
@@ -23,12 +15,16 @@ export function readParams(encoded: string, names: readonly string[]): RelayPara
  * `express.urlencoded()`): like {@link readParams}, a non-string value (an array or object) is refused.
  */
 export function readParsedParams(body: Readonly<Record<string, unknown>>, names: readonly string[]): RelayParams | undefined {
+  return collect(Object.entries(body), names);
+}
+
+function collect(entries: Iterable<readonly [string, unknown]>, names: readonly string[]): RelayParams | undefined {
   const params = new Map<string, string>();
-  for (const [name, value] of Object.entries(body)) {
+  for (const [name, value] of entries) {
     const bracket = name.indexOf('[');
     if (bracket !== -1 && names.includes(name.slice(0, bracket))) return undefined;
     if (!names.includes(name)) continue;
-    if (typeof value !== 'string') return undefined;
+    if (typeof value !== 'string' || params.has(name)) return undefined;
     params.set(name, value);
   }
   return params;

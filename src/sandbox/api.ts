@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { AccessTokenInfo, Question, User } from '../api/types.js';
 import { takeApiFault, type SandboxContext } from './context.js';
-import type { Incoming, Params } from './incoming.js';
+import { firstRepeated, type Incoming, type Params } from './incoming.js';
 import { pageOf, readPaging, type Paging } from './paging.js';
 import { findSite, SAMPLE_SITES, type SampleSite } from './sample-data.js';
 import type { TokenRecord } from './state.js';
@@ -68,6 +68,11 @@ function tokenVector(segment: string): string[] {
   if (parts.length === 0) throw new ApiFailure(400, 'accessTokens: no tokens given');
   if (parts.length > MAX_TOKENS) throw new ApiFailure(400, `accessTokens: at most ${MAX_TOKENS} tokens may be sent at once`);
   return [...new Set(parts)];
+}
+
+/** The records of the path's tokens that are valid; unknown, expired and revoked ones are left out. */
+function validTokens(call: Call): TokenRecord[] {
+  return tokenVector(call.segment).flatMap((t) => call.ctx.state.validToken(t) ?? []);
 }
 
 function tokenInfo(record: TokenRecord): AccessTokenInfo {
@@ -170,15 +175,12 @@ const ROUTES: Route[] = [
   },
   {
     method: 'GET', pattern: /^\/access-tokens\/([^/]+)$/, family: '/access-tokens/{tokens}', site: false, token: false,
-    handle: (call) => {
-      const records = tokenVector(call.segment).flatMap((t) => call.ctx.state.validToken(t) ?? []);
-      return pageOf(records.map(tokenInfo), call.paging);
-    },
+    handle: (call) => pageOf(validTokens(call).map(tokenInfo), call.paging),
   },
   {
     method: 'GET', pattern: /^\/access-tokens\/([^/]+)\/invalidate$/, family: '/access-tokens/{tokens}/invalidate', site: false, token: false,
     handle: (call) => {
-      const records = tokenVector(call.segment).flatMap((t) => call.ctx.state.validToken(t) ?? []);
+      const records = validTokens(call);
       const infos = records.map(tokenInfo);
       for (const record of records) call.ctx.state.revoke(record.token);
       return pageOf(infos, call.paging);
@@ -187,7 +189,7 @@ const ROUTES: Route[] = [
   {
     method: 'GET', pattern: /^\/apps\/([^/]+)\/de-authenticate$/, family: '/apps/{tokens}/de-authenticate', site: false, token: false,
     handle: (call) => {
-      const records = tokenVector(call.segment).flatMap((t) => call.ctx.state.validToken(t) ?? []);
+      const records = validTokens(call);
       const infos = records.map(tokenInfo);
       for (const record of records) call.ctx.state.revokeApp(record.clientId, record.accountId);
       return pageOf(infos, call.paging);
@@ -299,7 +301,7 @@ export function handleApi(ctx: SandboxContext, inc: Incoming, res: ServerRespons
       ctx.throttleViolations.push({ method: family, reason: 'backoff', time: inc.time });
       throw new ApiFailure(502, `called ${family} before its backoff had passed`);
     }
-    const repeated = Object.entries(params).find(([, v]) => Array.isArray(v))?.[0];
+    const repeated = firstRepeated(params);
     if (repeated !== undefined) throw new ApiFailure(400, `${repeated} was sent more than once`);
     const p = params as Record<string, string>;
     if (p.key !== undefined && !ctx.keys.has(p.key)) throw new ApiFailure(400, 'key: this is not a valid key');

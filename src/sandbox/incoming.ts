@@ -83,3 +83,8 @@ export function single(params: Params | null, name: string): string | undefined 
   if (Array.isArray(value)) return null;
   return value;
 }
+
+/** The name of the first parameter sent more than once, if any. */
+export function firstRepeated(params: Params | null): string | undefined {
+  return Object.entries(params ?? {}).find(([, v]) => Array.isArray(v))?.[0];
+}

@@ -1,9 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { codeChallengeS256, isCodeVerifier } from '../util/pkce.js';
+import { splitScopeList } from '../util/scope-list.js';
 import { consentPage } from './consent-page.js';
 import { takeTokenFault, type SandboxContext } from './context.js';
 import { errorPage, layout, sendHtml } from './html.js';
-import { single, type Incoming, type Params } from './incoming.js';
+import { firstRepeated, single, type Incoming } from './incoming.js';
 import { SCOPES, type ConsentTransaction } from './state.js';
 import type { SandboxClient } from './types.js';
 
@@ -23,15 +24,15 @@ class RedirectError extends Error {
 }
 
 /** Splits a scope parameter (comma- or space-separated); throws {@link RedirectError} on an unknown scope. */
-export function parseScope(value: string | undefined): string[] {
-  const scopes = [...new Set((value ?? '').split(/[\s,]+/).filter((s) => s !== ''))];
+function parseScope(value: string | undefined): string[] {
+  const scopes = [...new Set(splitScopeList(value ?? ''))];
   const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
   if (unknown.length > 0) throw new RedirectError('invalid_scope', `unknown scope: ${unknown.join(', ')}`);
   return scopes;
 }
 
 /** True when the redirect_uri is under the app's domain (the host or a subdomain) or is the sandbox's login_success page. */
-export function isAllowedRedirect(redirectUri: URL, client: SandboxClient, sandboxUrl: string): boolean {
+function isAllowedRedirect(redirectUri: URL, client: SandboxClient, sandboxUrl: string): boolean {
   if (redirectUri.origin === new URL(sandboxUrl).origin && redirectUri.pathname === LOGIN_SUCCESS_PATH) return true;
   if (redirectUri.protocol !== 'http:' && redirectUri.protocol !== 'https:') return false;
   const host = redirectUri.hostname.toLowerCase();
@@ -59,10 +60,6 @@ function approve(ctx: SandboxContext, res: ServerResponse, tx: Omit<ConsentTrans
   }
   const code = ctx.state.issueCode({ clientId: tx.clientId, redirectUri: tx.redirectUri, accountId, scope: tx.scope, challenge: tx.challenge });
   redirectWith(res, tx.redirectUri, 'code', { code }, tx.state);
-}
-
-function firstRepeated(params: Params | null): string | undefined {
-  return Object.entries(params ?? {}).find(([, v]) => Array.isArray(v))?.[0];
 }
 
 /**

@@ -1,3 +1,4 @@
+import { optionFailure, type OptionFailure } from '../util/option-error.js';
 import { randomToken } from '../util/random.js';
 import { SAMPLE_CLIENTS, sampleUsers } from './sample-data.js';
 import type { SandboxClient, SandboxOptions, SandboxUser } from './types.js';
@@ -19,9 +20,7 @@ export interface ResolvedOptions {
   autoApprove: number | undefined;
 }
 
-function fail(option: string, requirement: string, example: string): never {
-  throw new TypeError(`createSandbox: options.${option} ${requirement} (e.g. ${option}: ${example})`);
-}
+const fail: OptionFailure = optionFailure('createSandbox');
 
 function positive(value: number | undefined, option: string, fallback: number, example: string, allowZero = false, allowInfinity = false): number {
   if (value === undefined) return fallback;

@@ -19,10 +19,14 @@ export const SAMPLE_SITES: readonly SampleSite[] = [
   { apiSiteParameter: 'unix', name: 'Unix &amp; Linux', siteUrl: 'https://unix.stackexchange.com' },
 ];
 
+// Every name a `site` parameter may use, by parameter and by domain: built once, read per API request.
+const SITES_BY_NAME = new Map<string, SampleSite>(
+  SAMPLE_SITES.flatMap((s) => [[s.apiSiteParameter, s], [new URL(s.siteUrl).hostname, s]] as const),
+);
+
 /** The site a `site` parameter names (`stackoverflow` or `stackoverflow.com`), if any. */
 export function findSite(parameter: string): SampleSite | undefined {
-  const p = parameter.toLowerCase();
-  return SAMPLE_SITES.find((s) => s.apiSiteParameter === p || new URL(s.siteUrl).hostname === p);
+  return SITES_BY_NAME.get(parameter.toLowerCase());
 }
 
 /** The default registered apps: fixed credentials so that a separately started sandbox is predictable. */

@@ -1,5 +1,5 @@
 /** The method families the sandbox serves; `backoff` applies to a whole family. */
-export const FAMILIES = [
+const FAMILIES = [
   '/users/{ids}',
   '/users/{ids}/associated',
   '/users/{id}/inbox',

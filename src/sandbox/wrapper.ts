@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { deflateSync, gzipSync } from 'node:zlib';
 
 /** The API's error ids and their names. */
-export const API_ERRORS = {
+const API_ERRORS = {
   400: 'bad_parameter',
   401: 'access_token_required',
   402: 'invalid_access_token',

@@ -21,6 +21,16 @@ export interface CallbackRequestLike {
   body?: unknown;
 }
 
+/**
+ * The request's raw query string, parsed without the app's query parser (which may hide repeated or
+ * structured parameters); a fragment sent along is left out.
+ */
+export function rawQuery(req: Pick<CallbackRequestLike, 'url' | 'originalUrl'>): URLSearchParams {
+  const url = req.originalUrl ?? req.url ?? '';
+  const mark = url.indexOf('?');
+  return new URLSearchParams(mark === -1 ? '' : url.slice(mark + 1).split('#')[0]);
+}
+
 function bad(message: string): CallbackRequest {
   return { kind: 'bad_request', message };
 }
@@ -32,9 +42,7 @@ function bad(message: string): CallbackRequest {
  * callback with a `state` but no `code` are `bad_request`.
  */
 export function classifyCallback(req: CallbackRequestLike): CallbackRequest {
-  const url = req.originalUrl ?? req.url ?? '';
-  const search = url.includes('?') ? url.slice(url.indexOf('?') + 1).split('#')[0] ?? '' : '';
-  const raw = new URLSearchParams(search);
+  const raw = rawQuery(req);
   for (const key of raw.keys()) {
     if (STRUCTURED.test(key)) return bad(`The callback parameter ${key.slice(0, key.indexOf('['))} must be a single value`);
   }

@@ -1,4 +1,7 @@
 import { RateLimiter } from '../api/rate-limiter.js';
+import { optionFailure } from '../util/option-error.js';
+import type { OptionFailure } from '../util/option-error.js';
+import { splitScopeList } from '../util/scope-list.js';
 import { userAgent } from '../util/user-agent.js';
 
 /** The OAuth scopes Stack Exchange knows. */
@@ -87,13 +90,10 @@ export interface ResolvedStrategyOptions {
   rateLimiter: RateLimiter | undefined;
 }
 
-const PREFIX = 'StackExchangeStrategy: options.';
 const SITE = /^[a-z0-9][a-z0-9.-]{0,99}$/i;
 const MAX_TIMER_MS = 2_147_483_647;
 
-function fail(option: string, problem: string, example: string): never {
-  throw new TypeError(`${PREFIX}${option} ${problem} (e.g. ${option}: ${example})`);
-}
+const fail: OptionFailure = optionFailure('StackExchangeStrategy');
 
 function requiredString(input: Record<string, unknown>, option: string, example: string): string {
   const value = input[option];
@@ -159,7 +159,7 @@ export function parseScope(value: unknown, option = 'scope'): StackExchangeScope
   const example = "['read_inbox', 'no_expiry']";
   if (value === undefined) return [];
   let names: unknown[];
-  if (typeof value === 'string') names = value.split(/[\s,]+/).filter((name) => name !== '');
+  if (typeof value === 'string') names = splitScopeList(value);
   else if (Array.isArray(value)) names = value;
   else fail(option, 'must be an array of scopes or a comma/space-separated string', example);
   const scopes: StackExchangeScope[] = [];

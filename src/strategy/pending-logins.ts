@@ -70,8 +70,9 @@ function isPendingLogin(value: unknown): value is PendingLogin {
   return typeof entry['verifier'] === 'string' && typeof entry['createdAt'] === 'number';
 }
 
-function pendingOf(session: PendingLoginSession): Record<string, unknown> | undefined {
-  const pending = session[PENDING_LOGINS_KEY];
+/** The session's pending logins keyed by state (entries unchecked), or `undefined` when there is no such object. */
+export function pendingLoginsOf(session: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> | undefined {
+  const pending = session?.[PENDING_LOGINS_KEY];
   return typeof pending === 'object' && pending !== null && !Array.isArray(pending) ? (pending as Record<string, unknown>) : undefined;
 }
 
@@ -129,7 +130,7 @@ export class PendingLoginStore {
     const session = sessionOf(req);
     if (session instanceof StackExchangeError) return callback(session);
     const now = Date.now();
-    const kept = Object.entries(pendingOf(session) ?? {}).filter(
+    const kept = Object.entries(pendingLoginsOf(session) ?? {}).filter(
       (entry): entry is [string, PendingLogin] => isPendingLogin(entry[1]) && !this.#isExpired(entry[1], now),
     );
     const state = randomToken();
@@ -153,7 +154,7 @@ export class PendingLoginStore {
   verify(req: object, providedState: unknown, callback: VerifyCallback): void {
     const session = sessionOf(req);
     if (session instanceof StackExchangeError) return callback(session);
-    const pending = pendingOf(session);
+    const pending = pendingLoginsOf(session);
     if (typeof providedState !== 'string' || pending === undefined || !Object.hasOwn(pending, providedState)) {
       callback(null, false, { message: 'Unable to verify the login request: unknown state', code: 'invalid_state' } satisfies InvalidStateInfo);
       return;

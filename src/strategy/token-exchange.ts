@@ -1,5 +1,6 @@
 import { TokenError, TokenErrorCode } from '../errors/token-error.js';
 import { logger } from '../util/debug.js';
+import { splitScopeList } from '../util/scope-list.js';
 
 /** What {@link exchangeCode} needs to trade an authorization code for a token. */
 export interface TokenExchangeRequest {
@@ -79,7 +80,7 @@ function secondsField(fields: Record<string, unknown>, name: string): number | u
 
 function scopeField(fields: Record<string, unknown>): string[] {
   const scope = fields['scope'];
-  if (typeof scope === 'string') return scope.split(/[\s,]+/).filter((name) => name !== '');
+  if (typeof scope === 'string') return splitScopeList(scope);
   if (Array.isArray(scope)) return scope.filter((name): name is string => typeof name === 'string');
   return [];
 }

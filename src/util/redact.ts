@@ -1,5 +1,5 @@
 /** Names whose values are secrets wherever they appear: query strings, form bodies, JSON, headers. */
-export const SECRET_NAMES = ['access_token', 'accessToken', 'key', 'client_secret', 'clientSecret', 'code', 'code_verifier', 'codeVerifier'] as const;
+const SECRET_NAMES = ['access_token', 'accessToken', 'key', 'client_secret', 'clientSecret', 'code', 'code_verifier', 'codeVerifier'] as const;
 
 const REDACTED = '[REDACTED]';
 const names = SECRET_NAMES.join('|');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isFormContentType, parseParams, single } from '../../src/sandbox/incoming.js';
+import { firstRepeated, isFormContentType, parseParams, single } from '../../src/sandbox/incoming.js';
 
 describe('parseParams', () => {
   it('keeps single values as strings and repeats as arrays, with form decoding', () => {
@@ -13,6 +13,12 @@ describe('parseParams', () => {
     expect(single(p, 'b')).toBeNull();
     expect(single(p, 'c')).toBeUndefined();
     expect(single(null, 'a')).toBeUndefined();
+  });
+
+  it('firstRepeated() names the first parameter sent more than once', () => {
+    expect(firstRepeated(parseParams('a=1&b=1&c=1&b=2&c=2'))).toBe('b');
+    expect(firstRepeated(parseParams('a=1&b='))).toBeUndefined();
+    expect(firstRepeated(null)).toBeUndefined();
   });
 });
 
