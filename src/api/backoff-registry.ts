@@ -1,5 +1,6 @@
-import { abortable } from './abortable.js';
-import { monotonicNow, realSleep } from './rate-limiter.js';
+import { abortable } from '../util/abortable.js';
+import { realSleep } from '../util/timers.js';
+import { monotonicNow } from './rate-limiter.js';
 
 /** Options of {@link BackoffRegistry}. */
 export interface BackoffRegistryOptions {

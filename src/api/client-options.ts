@@ -4,6 +4,7 @@ import { BackoffRegistry } from './backoff-registry.js';
 import { RateLimiter } from './rate-limiter.js';
 import { resolveRetryOptions, type ResolvedRetryOptions, type RetryOptions } from './retry.js';
 import { sharedBackoffRegistry, sharedRateLimiter } from './shared-limits.js';
+import { MAX_TIMER_MS } from '../util/timers.js';
 
 /** The API root used when `apiURL` is not given. */
 export const DEFAULT_API_URL = 'https://api.stackexchange.com/2.3';
@@ -70,7 +71,6 @@ export interface ResolvedClientOptions {
   onTokenRejected: ((error: StackExchangeApiError) => void | Promise<void>) | undefined;
 }
 
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 const fail: OptionFailure = optionFailure('StackExchangeClient');
 
@@ -114,8 +114,8 @@ export function resolveClientOptions(options: StackExchangeClientOptions): Resol
   if (typeof site !== 'string' || !/^[A-Za-z0-9.-]+$/.test(site)) fail('site', 'must be a site name or domain', "'stackoverflow'");
   if (userAgent !== undefined && (typeof userAgent !== 'string' || /[\r\n]/.test(userAgent))) fail('userAgent', 'must be a single-line string', "'my-app/1.0'");
   // Longer timers fire after 1 ms in Node: every call would time out at once.
-  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0 || timeout > MAX_TIMEOUT_MS) {
-    fail('timeout', `must be a positive number of milliseconds, at most ${MAX_TIMEOUT_MS}`, '10000');
+  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0 || timeout > MAX_TIMER_MS) {
+    fail('timeout', `must be a positive number of milliseconds, at most ${MAX_TIMER_MS}`, '10000');
   }
   if (!Number.isInteger(concurrency) || concurrency < 1) fail('concurrency', 'must be a positive integer', '3');
   const fetchImpl = options.fetch ?? globalThis.fetch;

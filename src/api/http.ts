@@ -1,5 +1,5 @@
 import { NetworkErrorCode, StackExchangeNetworkError } from '../errors/network-error.js';
-import { rootMessage, safeCause } from './safe-cause.js';
+import { rootMessage, safeCause } from '../util/safe-cause.js';
 
 /** One HTTP exchange with the API. */
 export interface HttpRequest {

@@ -1,5 +1,6 @@
 import { optionFailure, type OptionFailure } from '../util/option-error.js';
-import { onAbort } from './abortable.js';
+import { onAbort } from '../util/abortable.js';
+import { realSleep } from '../util/timers.js';
 
 /** Options of {@link RateLimiter}. */
 export interface RateLimiterOptions {
@@ -22,35 +23,8 @@ export interface RateLimiterOptions {
  */
 export type ReleaseSlot = (use?: 'sent' | 'unused') => void;
 
-// Node fires a longer timer after 1 ms: callers that loop until a deadline would spin.
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** A monotonic clock in milliseconds. */
 export const monotonicNow = (): number => performance.now();
-
-/**
- * Waits `ms` milliseconds on a timer, at most about 24.8 days (the longest timer Node keeps); callers
- * that need longer check their deadline and wait again. When `signal` aborts, the timer is cleared and
- * the wait rejects with `signal.reason`.
- */
-export const realSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason as unknown);
-      return;
-    }
-    const timer = setTimeout(() => {
-      unsubscribe?.();
-      resolve();
-    }, Math.min(Math.max(ms, 0), MAX_TIMER_MS));
-    const unsubscribe =
-      signal === undefined
-        ? undefined
-        : onAbort(signal, () => {
-            clearTimeout(timer);
-            reject(signal.reason as unknown);
-          });
-  });
 
 const fail: OptionFailure = optionFailure('RateLimiter');
 

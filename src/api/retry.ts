@@ -1,7 +1,7 @@
 import { StackExchangeApiError } from '../errors/api-error.js';
 import { StackExchangeNetworkError } from '../errors/network-error.js';
-import { abortable } from './abortable.js';
-import { realSleep } from './rate-limiter.js';
+import { abortable } from '../util/abortable.js';
+import { realSleep } from '../util/timers.js';
 
 /** How failed GET requests are retried. */
 export interface RetryOptions {

@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import type { NetworkUser } from '../api/types.js';
 import { randomToken } from '../util/random.js';
 import { POPUP_MESSAGE_TYPE } from './client-script.js';
+import { scriptSafeJSON } from '../util/script-json.js';
 
 /** What a successful popup login posts to its opener. Never the token. */
 export interface PopupLoginSuccess {
@@ -23,16 +24,6 @@ export interface PopupLoginFailure {
 
 /** Either message of the popup callback page. */
 export type PopupLoginMessage = PopupLoginSuccess | PopupLoginFailure;
-
-/** JSON that is safe inside a `<script>` element: no `<`, `>`, `&` or line separators left raw. */
-function scriptSafeJSON(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/>/g, '\\u003e')
-    .replace(/&/g, '\\u0026')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
-}
 
 /**
  * The page a popup login ends on: it posts `message` to `window.opener` with `targetOrigin` set to the

@@ -9,6 +9,7 @@ import type { OptionFailure } from '../util/option-error.js';
 import { originOf } from './origin-check.js';
 import { safeReturnTo } from './return-to.js';
 import type { AllowedReturnTo } from './return-to.js';
+import { MAX_TIMER_MS } from '../util/timers.js';
 
 /**
  * Options of the API client made for each request (`req.stackexchange`). `key`, `apiURL`, `fetch` and
@@ -102,7 +103,6 @@ const KNOWN_OPTIONS = new Set([
 const BASE_PATH = /^(?:\/[A-Za-z0-9\-._~]+)+$/;
 // RFC 6265 cookie-name token characters.
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const MAX_TIMER_MS = 2_147_483_647;
 
 const fail: OptionFailure = optionFailure('stackExchangeAuth');
 

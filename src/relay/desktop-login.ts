@@ -1,4 +1,4 @@
-import { realSleep } from '../api/rate-limiter.js';
+import { realSleep } from '../util/timers.js';
 import { StackExchangeError } from '../errors/stackexchange-error.js';
 import { exchangeCode } from '../strategy/token-exchange.js';
 import { logger } from '../util/debug.js';

@@ -1,4 +1,5 @@
 import { randomToken } from '../util/random.js';
+import { scriptSafeJSON } from '../util/script-json.js';
 
 /** An HTML answer of the relay: the body and the headers it must be sent with. */
 export interface RelayPage {
@@ -26,7 +27,7 @@ const STYLE = 'body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4r
 
 // The same for every answer; only the nonce that allows it changes.
 const FRAGMENT_SCRIPT = `(function () {
-  var m = ${JSON.stringify(PAGE_MESSAGES).replace(/</g, '\\u003c')};
+  var m = ${scriptSafeJSON(PAGE_MESSAGES)};
   var out = document.getElementById('status');
   var hash = location.hash.replace(/^#/, '');
   history.replaceState(null, '', location.pathname + location.search);

@@ -3,6 +3,7 @@ import { optionFailure } from '../util/option-error.js';
 import type { OptionFailure } from '../util/option-error.js';
 import { splitScopeList } from '../util/scope-list.js';
 import { userAgent } from '../util/user-agent.js';
+import { MAX_TIMER_MS } from '../util/timers.js';
 
 /** The OAuth scopes Stack Exchange knows. */
 export const STACKEXCHANGE_SCOPES = ['read_inbox', 'no_expiry', 'write_access', 'private_info'] as const;
@@ -91,7 +92,6 @@ export interface ResolvedStrategyOptions {
 }
 
 const SITE = /^[a-z0-9][a-z0-9.-]{0,99}$/i;
-const MAX_TIMER_MS = 2_147_483_647;
 
 const fail: OptionFailure = optionFailure('StackExchangeStrategy');
 

@@ -2,6 +2,7 @@ import { StackExchangeError } from '../errors/stackexchange-error.js';
 import { logger } from '../util/debug.js';
 import { randomToken } from '../util/random.js';
 import { SessionStoreError } from './session-store-error.js';
+import { isRecord } from '../util/is-record.js';
 
 /** The session property that holds the pending logins, keyed by their `state`. */
 export const PENDING_LOGINS_KEY = 'stackexchangePending';
@@ -65,9 +66,7 @@ type VerifyCallback = (err: Error | null, verifier?: string | false, stateOrInfo
 const log = logger('strategy');
 
 function isPendingLogin(value: unknown): value is PendingLogin {
-  if (typeof value !== 'object' || value === null) return false;
-  const entry = value as Record<string, unknown>;
-  return typeof entry['verifier'] === 'string' && typeof entry['createdAt'] === 'number';
+  return isRecord(value) && typeof value['verifier'] === 'string' && typeof value['createdAt'] === 'number';
 }
 
 /** The session's pending logins keyed by state (entries unchecked), or `undefined` when there is no such object. */

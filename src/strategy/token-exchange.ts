@@ -1,6 +1,8 @@
 import { TokenError, TokenErrorCode } from '../errors/token-error.js';
 import { logger } from '../util/debug.js';
 import { splitScopeList } from '../util/scope-list.js';
+import { isRecord } from '../util/is-record.js';
+import { safeCause } from '../util/safe-cause.js';
 
 /** What {@link exchangeCode} needs to trade an authorization code for a token. */
 export interface TokenExchangeRequest {
@@ -46,7 +48,7 @@ function parseBody(text: string, contentType: string): Parsed {
   if (contentType.includes('json') || trimmed.startsWith('{')) {
     try {
       const value: unknown = JSON.parse(trimmed);
-      if (typeof value === 'object' && value !== null && !Array.isArray(value)) return { kind: 'fields', fields: value as Record<string, unknown> };
+      if (isRecord(value)) return { kind: 'fields', fields: value };
     } catch {
       // Not JSON after all: fall through to the form-encoded reading below.
     }
@@ -131,9 +133,9 @@ export async function exchangeCode(req: TokenExchangeRequest): Promise<TokenSet>
     text = await response.text();
   } catch (err) {
     if (isTimeout(err, signal)) {
-      throw new TokenError(`The token endpoint did not answer within ${req.timeout} ms`, { code: TokenErrorCode.Timeout, cause: err });
+      throw new TokenError(`The token endpoint did not answer within ${req.timeout} ms`, { code: TokenErrorCode.Timeout, cause: safeCause(err) });
     }
-    throw new TokenError('The token endpoint could not be reached', { code: TokenErrorCode.Network, cause: err });
+    throw new TokenError('The token endpoint could not be reached', { code: TokenErrorCode.Network, cause: safeCause(err) });
   }
   log(`token endpoint answered HTTP ${status}`);
 

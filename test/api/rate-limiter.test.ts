@@ -1,6 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RateLimiter, realSleep } from '../../src/api/rate-limiter.js';
+import { RateLimiter } from '../../src/api/rate-limiter.js';
+import { realSleep } from '../../src/util/timers.js';
 import { fakeClock } from './fake-clock.js';
 
 /** The most times that fall within any window of `interval` ms. */
@@ -157,29 +158,5 @@ describe('RateLimiter', () => {
     step = -3_600_000;
     const next = await Promise.race([limiter.acquire().then(() => 'let through'), realSleep(5000).then(() => 'held')]);
     expect(next).toBe('let through');
-  });
-});
-
-describe('realSleep', () => {
-  it('never asks for a timer longer than Node keeps (which would fire after 1 ms)', () => {
-    const timer = vi.spyOn(globalThis, 'setTimeout');
-    void realSleep(2 ** 40);
-    expect(timer).toHaveBeenCalledWith(expect.any(Function), 2 ** 31 - 1);
-    clearTimeout(timer.mock.results[0]?.value as ReturnType<typeof setTimeout>);
-  });
-
-  it('stops on abort: clears its timer, rejects with the reason and leaves no listener', async () => {
-    const cleared = vi.spyOn(globalThis, 'clearTimeout');
-    const controller = new AbortController();
-    const sleeping = realSleep(60_000, controller.signal);
-    controller.abort();
-    await expect(sleeping).rejects.toMatchObject({ name: 'AbortError' });
-    expect(cleared).toHaveBeenCalledTimes(1);
-    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
-    await realSleep(1, controller.signal).catch(() => undefined);
-    const reused = new AbortController();
-    await realSleep(1, reused.signal);
-    expect(getEventListeners(reused.signal, 'abort')).toHaveLength(0);
-    await expect(realSleep(1, AbortSignal.abort('gone'))).rejects.toBe('gone');
   });
 });

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { rootMessage, safeCause } from '../../src/api/safe-cause.js';
+import { rootMessage, safeCause } from '../../src/util/safe-cause.js';
 
 describe('safeCause', () => {
   it('keeps name, code and a redacted message, drops other properties', () => {

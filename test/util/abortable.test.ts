@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { abortable, onAbort } from '../../src/api/abortable.js';
+import { abortable, onAbort } from '../../src/util/abortable.js';
 
 const never = (): Promise<never> => new Promise<never>(() => undefined);
 

@@ -1,4 +1,4 @@
-import { redact } from '../util/redact.js';
+import { redact } from './redact.js';
 
 /** How deep a chain of causes is copied; deeper links are dropped. */
 const MAX_DEPTH = 3;

@@ -1,0 +1,28 @@
+import { getEventListeners } from 'node:events';
+import { describe, expect, it, vi } from 'vitest';
+import { MAX_TIMER_MS, realSleep } from '../../src/util/timers.js';
+
+describe('realSleep', () => {
+  it('never asks for a timer longer than Node keeps (which would fire after 1 ms)', () => {
+    const timer = vi.spyOn(globalThis, 'setTimeout');
+    void realSleep(2 ** 40);
+    expect(MAX_TIMER_MS).toBe(2 ** 31 - 1);
+    expect(timer).toHaveBeenCalledWith(expect.any(Function), MAX_TIMER_MS);
+    clearTimeout(timer.mock.results[0]?.value as ReturnType<typeof setTimeout>);
+  });
+
+  it('stops on abort: clears its timer, rejects with the reason and leaves no listener', async () => {
+    const cleared = vi.spyOn(globalThis, 'clearTimeout');
+    const controller = new AbortController();
+    const sleeping = realSleep(60_000, controller.signal);
+    controller.abort();
+    await expect(sleeping).rejects.toMatchObject({ name: 'AbortError' });
+    expect(cleared).toHaveBeenCalledTimes(1);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    await realSleep(1, controller.signal).catch(() => undefined);
+    const reused = new AbortController();
+    await realSleep(1, reused.signal);
+    expect(getEventListeners(reused.signal, 'abort')).toHaveLength(0);
+    await expect(realSleep(1, AbortSignal.abort('gone'))).rejects.toBe('gone');
+  });
+});
