@@ -82,7 +82,7 @@ export function optional<T, F>(rule: OptionRule<T>, fallback: F): OptionRule<T |
 /** Rule for a non-empty string without surrounding spaces. */
 export function nonEmptyString(example: string): OptionRule<string> {
   return (value, fail) => {
-    if (typeof value !== 'string' || value === '' || value.trim() !== value) fail('must be a non-empty string without surrounding spaces', example);
+    if (typeof value !== 'string' || value === '' || value.trim() !== value) return fail('must be a non-empty string without surrounding spaces', example);
     return value;
   };
 }
@@ -90,7 +90,7 @@ export function nonEmptyString(example: string): OptionRule<string> {
 /** Rule for a boolean. */
 export function boolean(example = 'true'): OptionRule<boolean> {
   return (value, fail) => {
-    if (typeof value !== 'boolean') fail('must be a boolean', example);
+    if (typeof value !== 'boolean') return fail('must be a boolean', example);
     return value;
   };
 }
@@ -99,7 +99,7 @@ export function boolean(example = 'true'): OptionRule<boolean> {
 export function positiveNumber(example: string, { max = Number.MAX_SAFE_INTEGER, integer = false, allowZero = false } = {}): OptionRule<number> {
   return (value, fail) => {
     const ok = typeof value === 'number' && Number.isFinite(value) && (allowZero ? value >= 0 : value > 0) && value <= max && (!integer || Number.isInteger(value));
-    if (!ok) fail(`must be a ${allowZero ? 'non-negative' : 'positive'} ${integer ? 'integer' : 'number'} no greater than ${max}`, example);
+    if (!ok) return fail(`must be a ${allowZero ? 'non-negative' : 'positive'} ${integer ? 'integer' : 'number'} no greater than ${max}`, example);
     return value;
   };
 }
@@ -107,7 +107,7 @@ export function positiveNumber(example: string, { max = Number.MAX_SAFE_INTEGER,
 /** Rule for a function. */
 export function func<F extends (...args: never[]) => unknown>(example: string): OptionRule<F> {
   return (value, fail) => {
-    if (typeof value !== 'function') fail('must be a function', example);
+    if (typeof value !== 'function') return fail('must be a function', example);
     return value as F;
   };
 }
@@ -115,7 +115,7 @@ export function func<F extends (...args: never[]) => unknown>(example: string): 
 /** Rule for one of a fixed list of values. */
 export function oneOf<const T extends readonly unknown[]>(values: T, example: string): OptionRule<T[number]> {
   return (value, fail) => {
-    if (!values.includes(value)) fail(`must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}`, example);
+    if (!values.includes(value)) return fail(`must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}`, example);
     return value as T[number];
   };
 }
