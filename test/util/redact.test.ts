@@ -26,3 +26,29 @@ describe('redact', () => {
     expect(redact('a message without secrets')).toBe('a message without secrets');
   });
 });
+
+describe('redact on hostile input', () => {
+  it('redacts an unterminated quoted value to the end, backslashes and all', () => {
+    const hostile = `{"access_token":"${'\\'.repeat(36)}`;
+    expect(redact(hostile)).toBe('{"access_token":"[REDACTED]');
+    expect(redact(`error: "key": "a\\"b\\\\" after`)).toBe('error: "key": "[REDACTED]" after');
+  });
+
+  it('finishes on 100 KB of worst-case patterns and still redacts every value (timings: npm run bench)', () => {
+    // Each shape once defeated a backtracking pattern: runs of backslashes in an unterminated quoted
+    // value, names followed by long runs of spaces and no colon, and thousands of secrets in a row.
+    const backslashes = `"access_token":"${'\\'.repeat(100_000)}`;
+    expect(redact(backslashes)).toBe('"access_token":"[REDACTED]');
+    const spaces = `key${' '.repeat(100_000)}x`;
+    expect(redact(spaces)).toBe(spaces);
+    const many = Array.from({ length: 10_000 }, (_, i) => `key=${i}`).join('&');
+    expect(redact(many)).toBe(Array.from({ length: 10_000 }, () => 'key=[REDACTED]').join('&'));
+    const quotes = `'code': '${"\\'".repeat(50_000)}`;
+    expect(redact(quotes)).toBe("'code': '[REDACTED]");
+  });
+
+  it('leaves a bare word that is not followed by a value alone', () => {
+    expect(redact('the key is missing; code: 12')).toBe('the key is missing; code: 12');
+    expect(redact('keyboard=1&hotkey: "x"')).toBe('keyboard=1&hotkey: "x"');
+  });
+});
