@@ -7,7 +7,8 @@ const REDACTED = '[REDACTED]';
 // engine never backtracks over what it matched, so the scan is linear in the input. Everything around
 // a candidate (boundaries, separators, quoted values with escapes) is checked by hand below; the
 // former regular expressions for quoted values backtracked exponentially on runs of backslashes.
-const CANDIDATE = /access_token|accessToken|client_secret|clientSecret|code_verifier|codeVerifier|code|key|\/access-tokens\/|\/apps\//g;
+// Longer names come first in SECRET_NAMES so that `code_verifier` is not taken for `code`.
+const CANDIDATE = new RegExp(`${SECRET_NAMES.join('|')}|/access-tokens/|/apps/`, 'g');
 
 const isWordChar = (c: string | undefined): boolean => c !== undefined && /[\w$]/.test(c);
 const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r';
