@@ -16,6 +16,8 @@ export interface HttpRequest {
   apiMethod: string;
   /** The caller's abort signal: aborts the request alongside `timeout`. */
   signal?: AbortSignal;
+  /** Most bytes of decompressed body to read; a longer answer fails with `NETWORK_TOO_LARGE`. */
+  maxBytes: number;
 }
 
 /** The API's answer: HTTP status and parsed JSON body. */
@@ -34,12 +36,40 @@ function failed(req: HttpRequest, what: string, cause?: unknown, status: 502 | 5
 }
 
 /**
+ * Reads the (already decompressed) body chunk by chunk and stops as soon as it passes `req.maxBytes`:
+ * a huge answer or a gzip bomb costs at most the cap in memory and is cancelled there, instead of
+ * being inflated whole by `res.text()`.
+ */
+async function readCapped(res: Response, req: HttpRequest): Promise<string> {
+  if (res.body === null) return '';
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    bytes += value.byteLength;
+    if (bytes > req.maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new StackExchangeNetworkError(`${req.method} ${req.apiMethod}: the answer is larger than ${req.maxBytes} bytes (maxResponseBytes)`, {
+        code: NetworkErrorCode.TooLarge,
+        method: req.apiMethod,
+        status: 502,
+      });
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
+/**
  * Sends one request and parses the JSON answer, whatever its HTTP status (Stack Exchange answers
  * errors with 400 and a JSON wrapper). Compressed answers (gzip, deflate) are decoded by fetch.
  * Redirects are not followed: the URL carries the key and token.
  *
  * @throws StackExchangeNetworkError `NETWORK_TIMEOUT` when the whole answer did not arrive within
- * `timeout` (even when an injected fetch ignores the abort signal), `NETWORK_FAILED` when the
+ * `timeout` (even when an injected fetch ignores the abort signal), `NETWORK_TOO_LARGE` when the
+ * decompressed body passes `maxBytes` (read no further), `NETWORK_FAILED` when the
  * connection failed, the API redirected, or the body is not JSON. Causes are sanitised copies (see
  * {@link safeCause}). When `signal` aborts before the whole answer arrived: its `reason`, as is.
  */
@@ -83,7 +113,7 @@ export async function sendRequest(req: HttpRequest): Promise<HttpAnswer> {
       await res.body?.cancel().catch(() => undefined);
       throw failed(req, `unexpected redirect (HTTP ${status})`, undefined, 502);
     }
-    text = await Promise.race([res.text(), aborted]);
+    text = await Promise.race([readCapped(res, req), aborted]);
   } catch (error) {
     if (error instanceof StackExchangeNetworkError) throw error;
     if (req.signal?.aborted) throw req.signal.reason as unknown;

@@ -6,6 +6,12 @@ export const NetworkErrorCode = {
   Timeout: 'NETWORK_TIMEOUT',
   /** The connection failed, or the answer could not be read or parsed. */
   Failed: 'NETWORK_FAILED',
+  /** The decompressed answer passed `maxResponseBytes` (a huge answer or a gzip bomb); nothing more was read. */
+  TooLarge: 'NETWORK_TOO_LARGE',
+  /** The call's overall `deadline` (retries and waits included) passed before it had an answer. */
+  Deadline: 'NETWORK_DEADLINE',
+  /** The shared limits' store (Redis) could not be reached: nothing was sent (status 503). */
+  LimitsUnavailable: 'LIMITS_UNAVAILABLE',
 } as const;
 
 /** One of the values of {@link NetworkErrorCode}. */
@@ -22,8 +28,9 @@ export interface StackExchangeNetworkErrorOptions {
 }
 
 /**
- * A call to the Stack Exchange API did not produce an answer: timeout, refused or reset connection, or
- * a body that is not the API's JSON. `status` is 503 when the API could not be reached or timed out,
+ * A call to the Stack Exchange API did not produce an answer: timeout, the call's deadline, refused or
+ * reset connection, a body that is not the API's JSON or is over `maxResponseBytes`, or the store of
+ * shared limits is unreachable (see {@link NetworkErrorCode}). `status` is 503 when the API could not be reached or timed out,
  * 502 for an unreadable answer, so Express answers sensibly.
  */
 export class StackExchangeNetworkError extends StackExchangeError {

@@ -8,6 +8,9 @@ import { localServer, type LocalServer } from './local-server.js';
 import { rejectionWithin, until } from './settle-within.js';
 
 const wrapper = Buffer.from(JSON.stringify({ items: [{ n: 1 }], has_more: false, quota_max: 10000, quota_remaining: 9999 }));
+// 64 MiB of JSON whitespace, gzipped to about 64 KiB: a small gzip bomb.
+const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20));
+const big = Buffer.from(JSON.stringify({ items: [{ text: 'x'.repeat(2 * 1024 * 1024) }] }));
 let server: LocalServer;
 
 beforeAll(async () => {
@@ -22,6 +25,12 @@ beforeAll(async () => {
         return;
       case '/raw-deflate':
         res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'deflate' }).end(deflateRawSync(wrapper));
+        return;
+      case '/bomb':
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(bomb);
+        return;
+      case '/big':
+        res.writeHead(200, { 'content-type': 'application/json' }).end(big);
         return;
       case '/hang':
         return;
@@ -49,6 +58,7 @@ const request = (path: string, extra: Partial<HttpRequest> = {}): HttpRequest =>
   timeout: 2000,
   fetch: globalThis.fetch,
   apiMethod: '/me',
+  maxBytes: 16 * 1024 * 1024,
   ...extra,
 });
 
@@ -77,6 +87,19 @@ describe('sendRequest', () => {
     const error = await sendRequest(request('/slow-body', { timeout: 150 })).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'NETWORK_TIMEOUT' });
     expectNoSecrets(error);
+  });
+
+  it('reads an answer up to maxBytes and refuses a longer one, compressed or not (NETWORK_TOO_LARGE, 502)', async () => {
+    expect((await sendRequest(request('/big', { maxBytes: big.length }))).body).toEqual(JSON.parse(big.toString()));
+    const tooBig = await sendRequest(request('/big', { maxBytes: big.length - 1 })).catch((e: unknown) => e);
+    expect(tooBig).toBeInstanceOf(StackExchangeNetworkError);
+    expect(tooBig).toMatchObject({ code: 'NETWORK_TOO_LARGE', status: 502, message: `GET /me: the answer is larger than ${big.length - 1} bytes (maxResponseBytes)` });
+    expectNoSecrets(tooBig);
+  });
+
+  it('stops inflating a gzip bomb at maxBytes (memory and time: npm run bench)', async () => {
+    const error = await sendRequest(request('/bomb', { maxBytes: 1024 * 1024 })).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'NETWORK_TOO_LARGE', status: 502 });
   });
 
   it('times out even when an injected fetch ignores the abort signal (never settles, or a body that never ends)', async () => {

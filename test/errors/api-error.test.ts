@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StackExchangeApiError, isStackExchangeApiError, statusForErrorId } from '../../src/errors/api-error.js';
+import { ApiErrorCode, StackExchangeApiError, isStackExchangeApiError, statusForErrorId } from '../../src/errors/api-error.js';
 import { isStackExchangeError } from '../../src/errors/stackexchange-error.js';
 
 describe('StackExchangeApiError', () => {
@@ -25,5 +25,19 @@ describe('StackExchangeApiError', () => {
     expect(isStackExchangeApiError(err)).toBe(true);
     expect(isStackExchangeError(err)).toBe(true);
     expect(isStackExchangeApiError(new Error('x'))).toBe(false);
+  });
+});
+
+describe('StackExchangeApiError refusals', () => {
+  it('carries retryAfter as whole seconds and the Retry-After header Express sends', () => {
+    const err = new StackExchangeApiError('banned', { errorId: 502, errorName: 'throttle_violation', method: '/me', code: ApiErrorCode.Throttled, retryAfter: 12.2 });
+    expect([err.code, err.status, err.retryAfter, err.headers]).toEqual(['API_THROTTLED', 429, 13, { 'Retry-After': '13' }]);
+  });
+
+  it('takes an explicit status, and has no headers without retryAfter', () => {
+    const err = new StackExchangeApiError('banned for an unknown time', { errorId: 502, errorName: 'throttle_violation', method: '/me', status: 503 });
+    expect([err.code, err.status, err.statusCode, err.retryAfter, err.headers]).toEqual(['API_ERROR', 503, 503, undefined, undefined]);
+    const quota = new StackExchangeApiError('quota', { errorId: 502, errorName: 'throttle_violation', method: '/me', code: ApiErrorCode.QuotaExhausted, retryAfter: 3600 });
+    expect([quota.code, quota.headers]).toEqual(['QUOTA_EXHAUSTED', { 'Retry-After': '3600' }]);
   });
 });

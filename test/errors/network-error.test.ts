@@ -15,3 +15,9 @@ describe('StackExchangeNetworkError', () => {
     expect([err.status, err.statusCode]).toEqual([502, 502]);
   });
 });
+
+describe('NetworkErrorCode', () => {
+  it('lists every code once', () => {
+    expect(Object.values(NetworkErrorCode)).toEqual(['NETWORK_TIMEOUT', 'NETWORK_FAILED', 'NETWORK_TOO_LARGE', 'NETWORK_DEADLINE', 'LIMITS_UNAVAILABLE']);
+  });
+});
