@@ -8,7 +8,7 @@ export { MemoryRelayStore, MEMORY_STORE_WARNING_CODE } from './memory-store.js';
 export type { MemoryRelayStoreOptions } from './memory-store.js';
 export { RedisRelayStore } from './redis-store.js';
 export type { RedisRelayClient, RedisRelaySubscriber, RedisRelayStoreOptions } from './redis-store.js';
-export type { PollRateLimitOptions } from './poll-rate-limit.js';
+export type { PollRateLimitOptions, RateLimitOptions } from './address-rate-limit.js';
 export { isRelayKey } from './relay-keys.js';
 export type { RelayErrorName } from './relay-result.js';
 export { desktopLogin, DesktopLoginErrorCode } from './desktop-login.js';

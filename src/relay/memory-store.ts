@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
+import { func, optional, parseOptions, positiveNumber } from '../util/options-schema.js';
+import { RelayStoreError } from './relay-store.js';
 import type { RelayStore } from './relay-store.js';
 import { KeyListeners } from './key-listeners.js';
 
 /** Options of {@link MemoryRelayStore}. */
 export interface MemoryRelayStoreOptions {
-  /** Most results held at once; storing one more evicts the oldest. Default 10,000. */
+  /**
+   * Most keys held at once (unread results and taken keys' markers). When full, after dropping expired
+   * keys, a new write is refused (the relay answers 503) rather than evicting anything: an unread
+   * result or a used key's marker always lives its whole TTL. Default 10,000.
+   */
   maxEntries?: number;
   /** Milliseconds between sweeps of expired results (the timer never keeps the process alive). Default 60,000. */
   sweepInterval?: number;
@@ -20,17 +26,26 @@ export const MEMORY_STORE_WARNING_CODE = 'PASSPORT_STACKEXCHANGE_RELAY_MEMORY_ST
 
 let warned = false;
 
+const SCHEMA = {
+  maxEntries: optional(positiveNumber('10000', { integer: true }), 10_000),
+  sweepInterval: optional(positiveNumber('60000', { integer: true, max: 2 ** 31 - 1 }), 60_000),
+  now: optional(func<() => number>('() => Date.now()'), undefined),
+};
+
 /**
  * The default relay store: a bounded in-process map with a TTL. A taken key stays in the map as a
  * tombstone until its TTL ends (it counts toward `maxEntries` and is swept like a result), so it
- * cannot be written again before then. Fine for one process; with several
+ * cannot be written again before then. Nothing is ever evicted early: when `maxEntries` keys are live,
+ * new writes are refused with a {@link RelayStoreError} (503) until some expire, so a flood can fill
+ * the store for at most one TTL but can never make a login lose its result or reopen a used key.
+ * Memory is bounded by `maxEntries` × (key + value), about 0.5 KB each. Fine for one process; with several
  * instances behind a load balancer the redirect and the app's fetch may reach different processes, so
  * use {@link RedisRelayStore} there.
  *
  * When `NODE_ENV` is `production` the first construction emits a process warning (once per process,
  * `process.emitWarning`, code {@link MEMORY_STORE_WARNING_CODE}).
  *
- * @throws TypeError when an option is not a positive integer.
+ * @throws TypeError when an option is invalid or unknown.
  */
 export class MemoryRelayStore implements RelayStore {
   readonly #entries = new Map<string, Entry>();
@@ -38,15 +53,15 @@ export class MemoryRelayStore implements RelayStore {
   readonly #maxEntries: number;
   readonly #now: () => number;
   readonly #timer: NodeJS.Timeout;
+  // The soonest expiry among the entries: a full store sweeps only once something can have expired,
+  // so a flood against a full store costs one comparison per refused write, not a scan.
+  #earliest = Infinity;
 
   constructor(options: MemoryRelayStoreOptions = {}) {
-    this.#maxEntries = positiveInteger(options.maxEntries, 10_000, 'maxEntries', '10000');
-    const sweepInterval = positiveInteger(options.sweepInterval, 60_000, 'sweepInterval', '60000');
-    if (options.now !== undefined && typeof options.now !== 'function') {
-      throw new TypeError('MemoryRelayStore: options.now must be a function (e.g. now: () => Date.now())');
-    }
-    this.#now = options.now ?? Date.now;
-    this.#timer = setInterval(() => this.sweep(), sweepInterval);
+    const parsed = parseOptions('MemoryRelayStore', options, SCHEMA, 'new MemoryRelayStore({ maxEntries: 10000 })');
+    this.#maxEntries = parsed.maxEntries;
+    this.#now = parsed.now ?? Date.now;
+    this.#timer = setInterval(() => this.sweep(), parsed.sweepInterval);
     this.#timer.unref();
     if (process.env['NODE_ENV'] === 'production' && !warned) {
       warned = true;
@@ -73,14 +88,13 @@ export class MemoryRelayStore implements RelayStore {
       return true;
     }
     this.#entries.delete(key);
-    if (this.#entries.size >= this.#maxEntries) this.sweep();
-    // Evict the oldest rather than refuse: a flood then has to outpace a login's few seconds.
-    while (this.#entries.size >= this.#maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done === true) break;
-      this.#entries.delete(oldest.value);
-    }
-    this.#entries.set(key, { value, expiresAt: this.#now() + ttlMs });
+    if (this.#entries.size >= this.#maxEntries && this.#now() >= this.#earliest) this.sweep();
+    // Refuse rather than evict: evicting an unread result loses a login, evicting a used key's marker
+    // lets a planted result be written under a key its app already fetched.
+    if (this.#entries.size >= this.#maxEntries) throw new RelayStoreError('The memory relay store is full');
+    const expiresAt = this.#now() + ttlMs;
+    this.#earliest = Math.min(this.#earliest, expiresAt);
+    this.#entries.set(key, { value, expiresAt });
     this.#listeners.notify(key);
     return true;
   }
@@ -106,9 +120,12 @@ export class MemoryRelayStore implements RelayStore {
   /** Drops expired results and tombstones now (also runs on a timer every `sweepInterval`). */
   sweep(): void {
     const now = this.#now();
+    let earliest = Infinity;
     for (const [key, entry] of this.#entries) {
       if (entry.expiresAt <= now) this.#entries.delete(key);
+      else earliest = Math.min(earliest, entry.expiresAt);
     }
+    this.#earliest = earliest;
   }
 
   /** Stops the sweep timer and drops every result. */
@@ -120,12 +137,4 @@ export class MemoryRelayStore implements RelayStore {
 
 function digest(value: string): string {
   return createHash('sha256').update(value).digest('base64url');
-}
-
-function positiveInteger(value: number | undefined, fallback: number, name: string, example: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new TypeError(`MemoryRelayStore: options.${name} must be a positive integer (e.g. ${name}: ${example})`);
-  }
-  return value;
 }

@@ -15,6 +15,7 @@ export const PAGE_MESSAGES = {
   duplicate: 'This sign-in was already completed. Return to the app.',
   invalid: 'This sign-in link is not valid. Return to the app and start again.',
   unavailable: 'The sign-in relay is unavailable right now. Return to the app and try again.',
+  busy: 'Too many sign-ins from your network right now. Wait a minute, then return to the app and try again.',
   empty: 'There is nothing to deliver. Return to the app and start again.',
   working: 'Completing sign-in…',
   noscript: 'This page needs JavaScript to hand the sign-in over to the app.',
@@ -23,7 +24,17 @@ export const PAGE_MESSAGES = {
 /** One of the keys of {@link PAGE_MESSAGES}. */
 export type PageMessage = keyof typeof PAGE_MESSAGES;
 
-const STYLE = 'body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}';
+// The example app's look (example-app/public/style.css: colours, card, accent bar) inlined, because the
+// CSP allows no stylesheet but this nonce'd one. No fonts or images are fetched.
+const STYLE = [
+  ':root{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#232629;background:#f8f9f9}',
+  '*{box-sizing:border-box}',
+  'body{margin:0;line-height:1.5}',
+  'header{padding:.75rem 1.5rem;background:#fff;border-top:3px solid #f48024;border-bottom:1px solid #d6d9dc;font-weight:600}',
+  'main{max-width:32rem;margin:2rem auto;padding:0 1.5rem}',
+  '.card{background:#fff;border:1px solid #d6d9dc;border-radius:8px;padding:1.25rem 1.5rem;overflow-wrap:anywhere}',
+  '.card p{margin:0}',
+].join('');
 
 // The same for every answer; only the nonce that allows it changes.
 const FRAGMENT_SCRIPT = `(function () {
@@ -59,7 +70,7 @@ export function fragmentPage(): RelayPage {
   const nonce = randomToken(16);
   const body = `<p id="status">${PAGE_MESSAGES.working}</p><noscript><p>${PAGE_MESSAGES.noscript}</p></noscript><script nonce="${nonce}">${FRAGMENT_SCRIPT}</script>`;
   return {
-    html: document(nonce, body),
+    html: pageDocument(nonce, body),
     headers: pageHeaders(`default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`),
   };
 }
@@ -68,16 +79,18 @@ export function fragmentPage(): RelayPage {
 export function messagePage(message: PageMessage): RelayPage {
   const nonce = randomToken(16);
   return {
-    html: document(nonce, `<p id="status">${PAGE_MESSAGES[message]}</p>`),
+    html: pageDocument(nonce, `<p id="status">${PAGE_MESSAGES[message]}</p>`),
     headers: pageHeaders(`default-src 'none'; style-src 'nonce-${nonce}'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'`),
   };
 }
 
-function document(nonce: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Sign-in</title><style nonce="${nonce}">${STYLE}</style></head><body>${body}</body></html>`;
+/** A whole page around `body`, styled by the one `<style>` that `nonce` allows. */
+export function pageDocument(nonce: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Sign-in</title><style nonce="${nonce}">${STYLE}</style></head><body><header>Stack Exchange sign-in</header><main><div class="card">${body}</div></main></body></html>`;
 }
 
-function pageHeaders(csp: string): Record<string, string> {
+/** The headers of every relay page (and the loopback login's answer): `csp` plus no-referrer, no framing, no cross-origin use. */
+export function pageHeaders(csp: string): Record<string, string> {
   return {
     'Content-Type': 'text/html; charset=utf-8',
     'Content-Security-Policy': csp,

@@ -1,8 +1,20 @@
+import { isRecord } from '../util/is-record.js';
+import { optional, parseOptions, passThrough, positiveNumber } from '../util/options-schema.js';
+import type { OptionRule } from '../util/options-schema.js';
+import { AddressRateLimiter } from './address-rate-limit.js';
+import type { RateLimitOptions } from './address-rate-limit.js';
 import { MemoryRelayStore } from './memory-store.js';
-import { PollRateLimiter } from './poll-rate-limit.js';
-import type { PollRateLimitOptions } from './poll-rate-limit.js';
 import { isAppId } from './relay-keys.js';
 import type { RelayStore } from './relay-store.js';
+
+/** Default limit of `GET /token` per address: polls are cheap and a login long-polls once or twice. */
+export const POLL_RATE_LIMIT = { burst: 30, perSecond: 5 } as const;
+/**
+ * Default limit of `/redirect` (GET and POST) per address: a login writes once (twice for the implicit
+ * grant's page and post), so 20 at once and one more every 10 s covers a busy shared address, while
+ * one address can hold at most `20 + 0.1 × ttl` keys (50 with the default 300 s TTL) per instance.
+ */
+export const WRITE_RATE_LIMIT = { burst: 20, perSecond: 0.1 } as const;
 
 /** Options of {@link tokenRelay}. */
 export interface TokenRelayOptions {
@@ -20,8 +32,17 @@ export interface TokenRelayOptions {
   clientIds?: readonly string[];
   /** Longest long-poll in seconds a client may ask for with `wait`. Default 30; at most 60. */
   maxWait?: number;
-  /** Rate limit of `GET /token` per client address (`req.ip`, so set Express's `trust proxy` behind a proxy), or `false` for none. Default `{ burst: 30, perSecond: 5 }`. */
-  rateLimit?: PollRateLimitOptions | false;
+  /**
+   * Rate limit of `GET /token` per client address (`req.ip`, so set Express's `trust proxy` behind a
+   * proxy; IPv6 per /64), or `false` for none. Default `{ burst: 30, perSecond: 5 }`.
+   */
+  rateLimit?: RateLimitOptions | false;
+  /**
+   * Rate limit of `GET /redirect` and `POST /redirect` (the writes) per client address, or `false` for
+   * none. Beyond it: 429 with `Retry-After`, nothing stored. Default `{ burst: 20, perSecond: 0.1 }`:
+   * one address can write at most `burst + perSecond × ttl` keys per TTL (50 by default) per instance.
+   */
+  writeRateLimit?: RateLimitOptions | false;
 }
 
 /** Options after validation, with defaults applied. */
@@ -32,48 +53,55 @@ export interface ResolvedRelayOptions {
   readonly ttlMs: number;
   readonly clientIds: ReadonlySet<string> | undefined;
   readonly maxWait: number;
-  /** The per-client limiter of `GET /token`, absent when `rateLimit: false`. */
-  readonly limiter: PollRateLimiter | undefined;
-}
-
-/**
- * Validates {@link TokenRelayOptions} and applies the defaults.
- *
- * @throws TypeError naming the first invalid option, with a correct example.
- */
-export function resolveRelayOptions(options: TokenRelayOptions = {}): ResolvedRelayOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError('tokenRelay: options must be an object (e.g. tokenRelay({ ttl: 300 }))');
-  }
-  const { store, ttl = 300, clientIds, maxWait = 30, rateLimit = {} } = options;
-  if (store !== undefined && !isStore(store)) {
-    throw new TypeError('tokenRelay: options.store must implement setIfAbsent, take and subscribe (e.g. store: new RedisRelayStore({ client }))');
-  }
-  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0 || ttl > 3600) {
-    throw new TypeError('tokenRelay: options.ttl must be a number of seconds in (0, 3600] (e.g. ttl: 300)');
-  }
-  if (clientIds !== undefined && (!Array.isArray(clientIds) || clientIds.length === 0 || !clientIds.every(isAppId))) {
-    throw new TypeError("tokenRelay: options.clientIds must be a non-empty array of app ids of [A-Za-z0-9_-] (e.g. clientIds: ['1234'])");
-  }
-  if (!Number.isSafeInteger(maxWait) || maxWait < 0 || maxWait > 60) {
-    throw new TypeError('tokenRelay: options.maxWait must be an integer of seconds from 0 to 60 (e.g. maxWait: 30)');
-  }
-  if (rateLimit !== false && (typeof rateLimit !== 'object' || rateLimit === null)) {
-    throw new TypeError('tokenRelay: options.rateLimit must be an object or false (e.g. rateLimit: { burst: 30, perSecond: 5 })');
-  }
-  const limiter = rateLimit === false ? undefined : new PollRateLimiter(rateLimit);
-  return {
-    store: store ?? new MemoryRelayStore(),
-    ownsStore: store === undefined,
-    ttlMs: Math.ceil(ttl * 1000),
-    clientIds: clientIds === undefined ? undefined : new Set(clientIds),
-    maxWait,
-    limiter,
-  };
+  /** The per-address limiter of `GET /token`, absent when `rateLimit: false`. */
+  readonly limiter: AddressRateLimiter | undefined;
+  /** The per-address limiter of `/redirect`, absent when `writeRateLimit: false`. */
+  readonly writeLimiter: AddressRateLimiter | undefined;
 }
 
 function isStore(value: unknown): value is RelayStore {
-  if (typeof value !== 'object' || value === null) return false;
-  const store = value as Record<string, unknown>;
-  return typeof store['setIfAbsent'] === 'function' && typeof store['take'] === 'function' && typeof store['subscribe'] === 'function';
+  return isRecord(value) && typeof value['setIfAbsent'] === 'function' && typeof value['take'] === 'function' && typeof value['subscribe'] === 'function';
+}
+
+const clientIdList: OptionRule<ReadonlySet<string>> = (value, fail) => {
+  if (!Array.isArray(value) || value.length === 0 || !value.every(isAppId)) {
+    return fail('must be a non-empty array of app ids of [A-Za-z0-9_-]', "['1234']");
+  }
+  return new Set(value);
+};
+
+function limit(option: string, defaults: { burst: number; perSecond: number }): OptionRule<AddressRateLimiter | undefined> {
+  return (value, fail) => {
+    if (value === false) return undefined;
+    if (value === undefined) return new AddressRateLimiter({}, defaults, `tokenRelay: options.${option}`);
+    if (!isRecord(value)) return fail('must be an object or false', `{ burst: ${defaults.burst}, perSecond: ${defaults.perSecond} }`);
+    return new AddressRateLimiter(value, defaults, `tokenRelay: options.${option}`);
+  };
+}
+
+const SCHEMA = {
+  store: optional(passThrough(isStore, 'must implement setIfAbsent, take and subscribe', 'new RedisRelayStore({ client })'), undefined),
+  ttl: optional(positiveNumber('300', { max: 3600 }), 300),
+  clientIds: optional(clientIdList, undefined),
+  maxWait: optional(positiveNumber('30', { max: 60, integer: true, allowZero: true }), 30),
+  rateLimit: limit('rateLimit', POLL_RATE_LIMIT),
+  writeRateLimit: limit('writeRateLimit', WRITE_RATE_LIMIT),
+};
+
+/**
+ * Validates {@link TokenRelayOptions} (unknown keys refused with the nearest known one) and applies the defaults.
+ *
+ * @throws TypeError naming the first invalid or unknown option, with a correct example.
+ */
+export function resolveRelayOptions(options: TokenRelayOptions = {}): ResolvedRelayOptions {
+  const parsed = parseOptions('tokenRelay', options, SCHEMA, 'tokenRelay({ ttl: 300 })');
+  return {
+    store: parsed.store ?? new MemoryRelayStore(),
+    ownsStore: parsed.store === undefined,
+    ttlMs: Math.ceil(parsed.ttl * 1000),
+    clientIds: parsed.clientIds,
+    maxWait: parsed.maxWait,
+    limiter: parsed.rateLimit,
+    writeLimiter: parsed.writeRateLimit,
+  };
 }

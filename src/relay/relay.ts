@@ -1,6 +1,7 @@
 import express from 'express';
 import type { NextFunction, Request, Response, Router } from 'express';
 import { logger } from '../util/debug.js';
+import type { AddressRateLimiter } from './address-rate-limit.js';
 import { fragmentPage, messagePage } from './redirect-page.js';
 import type { PageMessage, RelayPage } from './redirect-page.js';
 import { isAppId, isRelayKey, storageKey } from './relay-keys.js';
@@ -30,7 +31,8 @@ const WAIT = /^\d{1,3}$/;
 // A pub/sub message can be lost while a store reconnects; a long-poll looks again this often anyway.
 const RECHECK_MS = 5_000;
 
-type Scope = { readonly appId: string | undefined } | { readonly status: 400 | 403; readonly name: 'invalid_appid' | 'app_not_allowed' };
+/** The `appid` a request names once checked: accepted (possibly none), or refused with its status and error name. */
+type AppIdCheck = { readonly appId: string | undefined } | { readonly status: 400 | 403; readonly name: 'invalid_appid' | 'app_not_allowed' };
 
 /**
  * An Express router (Express 4 and 5) that receives OAuth redirects for desktop apps and hands each
@@ -40,9 +42,10 @@ type Scope = { readonly appId: string | undefined } | { readonly status: 400 | 4
  * - `GET /redirect` — the redirect_uri. `?code=&state=[&appid=]` stores `{code}`;
  *   `?error=...&state=` stores the refusal; a request without code, error and state (the implicit
  *   grant, values in the fragment) gets a page whose script posts the fragment to `POST /redirect`.
- *   Answers HTML: 200, 400 (malformed), 403 (app id not allowed), 409 (key already used), 503 (store down).
+ *   Answers HTML: 200, 400 (malformed), 403 (app id not allowed), 409 (key already used), 429 (too many writes from this address, with `Retry-After`; see
+ *   `writeRateLimit`), 503 (store down or full).
  * - `POST /redirect` — the page's `application/x-www-form-urlencoded` post of `access_token`,
- *   `expires`, `state` or `error`, `state`. Answers 204, or JSON errors 400/403/409/415/503.
+ *   `expires`, `state` or `error`, `state`. Answers 204, or JSON errors 400/403/409/415/429/503; counts toward the same `writeRateLimit` as the GET.
  * - `GET /token?key=<state>[&appid=][&wait=<s>]` — the stored result, once: 200 `{code}` or
  *   `{access_token, expires}`, 403 `{error_name: 'access_denied', error_message}` for a refusal; 404
  *   `{error_name: 'no_token'}` for unknown, used and expired keys alike; 400 `no_key`, `invalid_key`,
@@ -84,16 +87,21 @@ export function tokenRelay(options: TokenRelayOptions = {}): TokenRelay {
 }
 
 async function redirectGet(config: ResolvedRelayOptions, req: Request, res: Response): Promise<void> {
+  const retryAfter = throttled(config.writeLimiter, req);
+  if (retryAfter !== undefined) {
+    res.set('Retry-After', String(retryAfter));
+    return page(res, 429, messagePage('busy'));
+  }
   const params = readParams(queryOf(req.originalUrl), REDIRECT_NAMES);
   if (!params) return page(res, 400, messagePage('invalid'));
-  const scope = scopeOf(config, params);
-  if ('status' in scope) return page(res, scope.status, messagePage('invalid'));
+  const app = checkAppId(config, params);
+  if ('status' in app) return page(res, app.status, messagePage('invalid'));
   const result = resultFromQuery(params);
   if (result === undefined) return page(res, 400, messagePage('invalid'));
   const state = params.get('state');
   if (result === null && state === undefined) return page(res, 200, fragmentPage());
   if (result === null || !isRelayKey(state)) return page(res, 400, messagePage('invalid'));
-  const outcome = await store(config, scope.appId, state, result);
+  const outcome = await store(config, app.appId, state, result);
   const done: PageMessage = 'error' in result ? (result.error === 'access_denied' ? 'declined' : 'failed') : 'stored';
   const messages = { stored: [200, done], duplicate: [409, 'duplicate'], unavailable: [503, 'unavailable'] } as const;
   const [status, message] = messages[outcome];
@@ -109,11 +117,16 @@ async function redirectPost(
   // The page posts from its own origin; a browser saying otherwise is a cross-site forgery attempt.
   const site = req.get('sec-fetch-site');
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return json(res, 403, 'cross_site', 'Cross-site posts are refused');
+  const retryAfter = throttled(config.writeLimiter, req);
+  if (retryAfter !== undefined) {
+    res.set('Retry-After', String(retryAfter));
+    return json(res, 429, 'throttle_violation', 'Too many writes from this address; try again later');
+  }
   if (!req.is('application/x-www-form-urlencoded')) return json(res, 415, 'unsupported_media_type', 'Post application/x-www-form-urlencoded');
   const query = readParams(queryOf(req.originalUrl), POST_QUERY_NAMES);
   if (!query) return json(res, 400, 'bad_request', 'Repeated or structured parameters');
-  const scope = scopeOf(config, query);
-  if ('status' in scope) return json(res, scope.status, scope.name, 'This app id is not accepted');
+  const app = checkAppId(config, query);
+  if ('status' in app) return json(res, app.status, app.name, 'This app id is not accepted');
   const body = await readBody(parseForm, req, res);
   if (body === 'too_large') return json(res, 413, 'too_large', 'The body is too large');
   if (!body) return json(res, 400, 'bad_request', 'Repeated, structured or unreadable parameters');
@@ -121,7 +134,7 @@ async function redirectPost(
   if (!isRelayKey(state)) return json(res, 400, 'invalid_key', 'The state must be 22-128 characters of A-Z a-z 0-9 _ -');
   const result = resultFromPost(body);
   if (!result) return json(res, 400, 'bad_request', 'Post access_token [expires] or error, with state');
-  const outcome = await store(config, scope.appId, state, result);
+  const outcome = await store(config, app.appId, state, result);
   if (outcome === 'duplicate') return json(res, 409, 'already_stored', 'A result was already stored for this key');
   if (outcome === 'unavailable') return json(res, 503, 'store_unavailable', 'The relay store is unavailable');
   noStore(res);
@@ -129,9 +142,9 @@ async function redirectPost(
 }
 
 async function token(config: ResolvedRelayOptions, waits: Set<AbortController>, req: Request, res: Response): Promise<void> {
-  const verdict = config.limiter?.take(req.ip ?? req.socket.remoteAddress ?? 'unknown');
-  if (verdict && !verdict.allowed) {
-    res.set('Retry-After', String(verdict.retryAfter));
+  const retryAfter = throttled(config.limiter, req);
+  if (retryAfter !== undefined) {
+    res.set('Retry-After', String(retryAfter));
     return json(res, 429, 'throttle_violation', 'Too many requests; poll more slowly');
   }
   const params = readParams(queryOf(req.originalUrl), TOKEN_NAMES);
@@ -139,12 +152,12 @@ async function token(config: ResolvedRelayOptions, waits: Set<AbortController>, 
   const key = params.get('key');
   if (key === undefined || key === '') return json(res, 400, 'no_key', 'Give the key (the state) as ?key=');
   if (!isRelayKey(key)) return json(res, 400, 'invalid_key', 'The key must be 22-128 characters of A-Z a-z 0-9 _ -');
-  const scope = scopeOf(config, params);
-  if ('status' in scope) return json(res, scope.status, scope.name, 'This app id is not accepted');
+  const app = checkAppId(config, params);
+  if ('status' in app) return json(res, app.status, app.name, 'This app id is not accepted');
   const waitParam = params.get('wait');
   const wait = waitParam === undefined ? 0 : WAIT.test(waitParam) ? Number(waitParam) : Number.NaN;
   if (!(wait >= 0 && wait <= config.maxWait)) return json(res, 400, 'invalid_wait', `wait must be whole seconds from 0 to ${config.maxWait}`);
-  const id = storageKey(scope.appId, key);
+  const id = storageKey(app.appId, key);
   try {
     const stored = wait === 0 ? await config.store.take(id) : await longPoll(config, waits, id, wait * 1000, res);
     if (stored === 'gone') return;
@@ -235,7 +248,13 @@ async function store(config: ResolvedRelayOptions, appId: string | undefined, st
   }
 }
 
-function scopeOf(config: ResolvedRelayOptions, params: RelayParams): Scope {
+/** Takes one request of the client's address from `limiter`: `undefined` when allowed, else the seconds to wait. */
+function throttled(limiter: AddressRateLimiter | undefined, req: Request): number | undefined {
+  const verdict = limiter?.take(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+  return verdict && !verdict.allowed ? verdict.retryAfter : undefined;
+}
+
+function checkAppId(config: ResolvedRelayOptions, params: RelayParams): AppIdCheck {
   const appId = params.get('appid');
   if (appId !== undefined && !isAppId(appId)) return { status: 400, name: 'invalid_appid' };
   if (config.clientIds && (appId === undefined || !config.clientIds.has(appId))) return { status: 403, name: 'app_not_allowed' };

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MEMORY_STORE_WARNING_CODE, MemoryRelayStore } from '../../src/relay/memory-store.js';
+import { isRelayStoreError } from '../../src/relay/relay-store.js';
 
 const stores: MemoryRelayStore[] = [];
 function makeStore(options?: ConstructorParameters<typeof MemoryRelayStore>[0]): MemoryRelayStore {
@@ -124,13 +125,21 @@ describe('MemoryRelayStore', () => {
     }
   });
 
-  it('is bounded: storing beyond maxEntries evicts the oldest', async () => {
-    const store = makeStore({ maxEntries: 2 });
+  it('is bounded: beyond maxEntries it refuses new writes (RelayStoreError, 503) and evicts nothing', async () => {
+    let now = 0;
+    const store = makeStore({ maxEntries: 2, now: () => now });
     await store.setIfAbsent('a', '1', 1000);
-    await store.setIfAbsent('b', '2', 1000);
-    await store.setIfAbsent('c', '3', 1000);
+    await store.setIfAbsent('b', '2', 2000);
+    const refused: unknown = await store.setIfAbsent('c', '3', 1000).catch((e: unknown) => e);
+    expect(isRelayStoreError(refused) && refused.status).toBe(503);
     expect(store.size).toBe(2);
-    expect(await store.take('a')).toBeUndefined();
+    expect(await store.take('a')).toBe('1');
+    // A taken key's marker counts too, and is not evicted either: 'a' still refuses a second write.
+    expect(await store.setIfAbsent('a', 'planted', 1000)).toBe(false);
+    await expect(store.setIfAbsent('c', '3', 1000)).rejects.toThrow(/full/);
+    // Once something expired there is room again.
+    now = 1000;
+    expect(await store.setIfAbsent('c', '3', 1000)).toBe(true);
     expect(await store.take('b')).toBe('2');
     expect(await store.take('c')).toBe('3');
   });
@@ -174,5 +183,6 @@ describe('MemoryRelayStore', () => {
   it('throws a TypeError naming a bad option', () => {
     expect(() => new MemoryRelayStore({ maxEntries: 0 })).toThrow(/options\.maxEntries/);
     expect(() => new MemoryRelayStore({ sweepInterval: 1.5 })).toThrow(/options\.sweepInterval/);
+    expect(() => new MemoryRelayStore({ maxEntires: 5 } as never)).toThrow(/unknown option "maxEntires" \(did you mean maxEntries\?\)/);
   });
 });
