@@ -12,4 +12,11 @@ export type { PollRateLimitOptions, RateLimitOptions } from './address-rate-limi
 export { isRelayKey } from './relay-keys.js';
 export type { RelayErrorName } from './relay-result.js';
 export { desktopLogin, DesktopLoginErrorCode } from './desktop-login.js';
-export type { DesktopLoginOptions, DesktopLoginResult } from './desktop-login.js';
+export type {
+  DesktopLoginCommonOptions,
+  DesktopLoginOptions,
+  DesktopLoginResult,
+  LoginSleep,
+  LoopbackDesktopLoginOptions,
+  RelayDesktopLoginOptions,
+} from './desktop-login.js';

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { createSandbox } from 'passport-stackexchange-oauth2/sandbox';
 import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -56,6 +58,44 @@ function loginOptions(relay: RunningRelay, overrides: Partial<DesktopLoginOption
     open: browser(),
     ...overrides,
   };
+}
+
+/**
+ * A `sleep` option whose waits the test ends: `fire(ms)` resolves the pending waits of `ms`; waits
+ * shorter than `resolveBelow` resolve at once (the pauses between polls, when a test is not about them).
+ */
+function capturedSleep(options: { resolveBelow?: number } = {}) {
+  const waits: Array<{ ms: number; resolve: () => void }> = [];
+  const sleep = (ms: number, signal: AbortSignal): Promise<void> => {
+    if (ms < (options.resolveBelow ?? 0)) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const wait = { ms, resolve };
+      waits.push(wait);
+      signal.addEventListener('abort', () => {
+        waits.splice(waits.indexOf(wait), 1);
+        reject(signal.reason as Error);
+      }, { once: true });
+    });
+  };
+  return {
+    sleep,
+    pending: () => waits.map((w) => w.ms),
+    fire(ms: number) {
+      for (const wait of waits.filter((w) => w.ms === ms)) {
+        waits.splice(waits.indexOf(wait), 1);
+        wait.resolve();
+      }
+    },
+  };
+}
+
+/** An http URL nothing listens on (a port just released). */
+async function closedPortURL(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}/auth`;
 }
 
 function recordingFetch(urls: string[]): typeof fetch {
@@ -131,18 +171,67 @@ describe('desktopLogin', () => {
     expect(se.requests.filter((r) => r.path.startsWith('/oauth/access_token'))).toEqual([]);
   });
 
-  it('rejects with LOGIN_TIMEOUT when nobody signs in within timeout', async () => {
+  it('rejects with LOGIN_TIMEOUT when its timeout timer fires while a long-poll is held, and leaves no poll behind', async () => {
     const relay = await relayWith();
-    const started = Date.now();
-    const error: unknown = await desktopLogin(loginOptions(relay, { open: () => undefined, timeout: 300, pollInterval: 50 })).catch((e: unknown) => e);
+    const timers = capturedSleep();
+    const urls: string[] = [];
+    const login = desktopLogin(loginOptions(relay, { open: () => undefined, timeout: 120_000, sleep: timers.sleep, fetch: recordingFetch(urls) })).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(urls.filter((u) => u.includes('/token?'))).toHaveLength(1), { interval: 5 });
+    expect(timers.pending()).toEqual([120_000]);
+    timers.fire(120_000);
+    const error = await login;
     expect(isStackExchangeError(error) && error.code).toBe('LOGIN_TIMEOUT');
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect((error as Error).message).toBe('No sign-in arrived within 120000 ms');
+    expect(urls.filter((u) => u.includes('/token?'))).toHaveLength(1);
+    expect(new URL(urls[0]!).searchParams.get('wait')).toBe('30');
   });
 
-  it('rejects with LOGIN_TIMEOUT while a long-poll is held', async () => {
-    const relay = await relayWith();
-    const error: unknown = await desktopLogin(loginOptions(relay, { open: () => undefined, timeout: 1500 })).catch((e: unknown) => e);
+  it('rejects with LOGIN_TIMEOUT when its timeout timer fires during the pause between polls', async () => {
+    const relay = await relayWith({ maxWait: 0 });
+    const timers = capturedSleep();
+    const login = desktopLogin(loginOptions(relay, { open: () => undefined, timeout: 60_000, pollInterval: 5000, sleep: timers.sleep })).catch((e: unknown) => e);
+    // The first poll asks for a wait the relay refuses; the second, without one, finds nothing: then it pauses.
+    await vi.waitFor(() => expect(timers.pending()).toHaveLength(2), { interval: 5 });
+    // The pause: pollInterval less the time the empty poll took.
+    expect(timers.pending()[1]).toBeLessThanOrEqual(5000);
+    timers.fire(60_000);
+    const error = await login;
     expect(isStackExchangeError(error) && error.code).toBe('LOGIN_TIMEOUT');
+    expect(timers.pending()).toEqual([]);
+  });
+
+  it('rejects with RELAY_UNREACHABLE after maxConnectionFailures consecutive connection failures', async () => {
+    const dead = await closedPortURL();
+    const timers = capturedSleep({ resolveBelow: 60_000 });
+    const urls: string[] = [];
+    const open = vi.fn();
+    const error: unknown = await desktopLogin({
+      clientID: '1002', relayURL: dead, authorizationURL: se.authorizationURL, tokenURL: se.tokenURL,
+      openBrowser: open, sleep: timers.sleep, fetch: recordingFetch(urls),
+    }).catch((e: unknown) => e);
+    expect(isStackExchangeError(error) && error.code).toBe('RELAY_UNREACHABLE');
+    expect((error as Error).message).toContain('3 times in a row');
+    expect(urls).toHaveLength(3);
+    expect(open).toHaveBeenCalledTimes(1);
+    expect(JSON.stringify((error as Error & { cause?: unknown }).cause ?? null)).not.toContain('key=');
+  });
+
+  it('counts only consecutive connection failures: an answer in between starts the count again', async () => {
+    const relay = await relayWith();
+    const dead = await closedPortURL();
+    const timers = capturedSleep({ resolveBelow: 60_000 });
+    // Connection refused twice, an answer (404 no_token), refused twice, then the relay again.
+    const plan = ['dead', 'dead', 'live', 'dead', 'dead'];
+    const urls: string[] = [];
+    const flaky: typeof fetch = (input, init) => {
+      const url = String(input);
+      urls.push(url);
+      const target = plan.shift() === 'dead' ? url.replace(relay.url, dead) : url.replace(/&wait=\d+/, '');
+      return fetch(target, init);
+    };
+    const result = await desktopLogin(loginOptions(relay, { maxConnectionFailures: 3, sleep: timers.sleep, fetch: flaky, open: browser({ delay: 0 }) }));
+    expect(result.accessToken).toBeTruthy();
+    expect(urls.length).toBeGreaterThanOrEqual(6);
   });
 
   it('rejects with LOGIN_ABORTED when the signal aborts', async () => {
@@ -236,5 +325,13 @@ describe('desktopLogin', () => {
     await expect(desktopLogin({ ...base, tokenURL: 'ftp://x' })).rejects.toThrow(/options\.tokenURL/);
     await expect(desktopLogin({ ...base, site: 'a/b' })).rejects.toThrow(/options\.site/);
     await expect(desktopLogin({ ...base, open: 'x' as never })).rejects.toThrow(/options\.open/);
+    await expect(desktopLogin({ ...base, maxConnectionFailures: 0 })).rejects.toThrow(/options\.maxConnectionFailures/);
+    await expect(desktopLogin({ ...base, sleep: 5 as never })).rejects.toThrow(/options\.sleep must be a function/);
+    await expect(desktopLogin({ ...base, pollIntervall: 5 } as never)).rejects.toThrow(/unknown option "pollIntervall" \(did you mean pollInterval\?\)/);
+    await expect(desktopLogin({ ...base, redirect: 'popup' } as never)).rejects.toThrow(/options\.redirect must be one of "relay", "loopback"/);
+    await expect(desktopLogin({ ...base, port: 8080 } as never)).rejects.toThrow(/options\.port is only used with redirect: 'loopback'/);
+    await expect(desktopLogin({ clientID: '1', redirect: 'loopback', relayURL: 'https://relay.example/auth' } as never)).rejects.toThrow(/options\.relayURL is only used with redirect: 'relay'/);
+    await expect(desktopLogin({ clientID: '1', redirect: 'loopback', port: 70_000 })).rejects.toThrow(/options\.port/);
+    await expect(desktopLogin({ ...base, open: () => undefined, openBrowser: () => undefined })).rejects.toThrow(/not both/);
   });
 });
