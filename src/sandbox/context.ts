@@ -1,5 +1,6 @@
 import type { Question } from '../api/types.js';
 import type { SandboxState } from './state.js';
+import type { ApiRequestLog } from './request-log.js';
 import type { AddressBans, BackoffRegistry, RateLimiter } from './throttle.js';
 import type { ApiFault, RecordedRequest, RecordedUpvote, SandboxClient, SandboxUser, ThrottleViolation, TokenFault } from './types.js';
 
@@ -7,6 +8,8 @@ import type { ApiFault, RecordedRequest, RecordedUpvote, SandboxClient, SandboxU
 export interface ActiveFault<K extends string> {
   kind: K;
   remaining: number | null;
+  /** For the API `ban` fault: its length in seconds, when given. */
+  seconds?: number;
 }
 
 /** Everything the handlers of one sandbox share. */
@@ -17,7 +20,11 @@ export interface SandboxContext {
   clientsById: Map<string, SandboxClient>;
   /** Every accepted API key: the apps' keys and the extra ones. */
   keys: Set<string>;
+  /** The people who can log in (offered on the consent page). */
   users: readonly SandboxUser[];
+  /** `users` and the generated people: everyone the API knows. */
+  allUsers: readonly SandboxUser[];
+  /** Everyone the API knows, by account id. */
   usersById: Map<number, SandboxUser>;
   /** Sample questions per site, mutable (upvotes change scores). */
   questions: Map<string, Question[]>;
@@ -33,6 +40,10 @@ export interface SandboxContext {
   rate: RateLimiter;
   /** Addresses banned for breaking the rate limit. */
   bans: AddressBans;
+  /** How long a rate violation bans (ms); 0 when banning is off. */
+  banMs: number;
+  /** Duplicates and peak rate of API requests. */
+  requestLog: ApiRequestLog;
   backoffs: BackoffRegistry;
   /** Quota used per quota key (`key`, `key|account` or `ip|address`) and UTC day. */
   quotaUsed: Map<string, number>;
@@ -50,10 +61,10 @@ export function takeTokenFault(ctx: SandboxContext): TokenFault | undefined {
 }
 
 /** Takes one use of the API fault in force, if any. */
-export function takeApiFault(ctx: SandboxContext): ApiFault | undefined {
+export function takeApiFault(ctx: SandboxContext): ActiveFault<ApiFault> | undefined {
   const fault = ctx.faults.api;
   if (fault && use(fault)) ctx.faults.api = null;
-  return fault?.kind;
+  return fault ?? undefined;
 }
 
 // Counts one use; true when the fault is now used up.

@@ -4,27 +4,31 @@ import type { SandboxContext } from './context.js';
 import { LOGIN_SUCCESS_PATH } from './oauth.js';
 import { resolveOptions } from './options.js';
 import { sampleQuestions } from './sample-data.js';
+import { ApiRequestLog } from './request-log.js';
 import { listen } from './server.js';
 import { SandboxState, SCOPES } from './state.js';
 import { AddressBans, BackoffRegistry, normalizeFamily, RateLimiter } from './throttle.js';
-import type { ApiFault, AuthorizeOptions, FaultOptions, IssuedToken, IssueTokenOptions, Sandbox, SandboxOptions, TokenFault } from './types.js';
+import type { ApiFault, AuthorizeOptions, FaultOptions, IssuedToken, IssueTokenOptions, Sandbox, SandboxOptions, SandboxStats, TokenFault } from './types.js';
 
 const TOKEN_FAULTS: readonly string[] = ['hang', '500', 'html', 'no-token'] satisfies TokenFault[];
-const API_FAULTS: readonly string[] = ['throttle', 'unavailable', 'internal', 'compromised'] satisfies ApiFault[];
+const API_FAULTS: readonly string[] = ['throttle', 'ban', 'unavailable', 'internal', 'compromised'] satisfies ApiFault[];
 
 /**
  * Starts a local Stack Exchange: the OAuth endpoints (`/oauth`, `/oauth/dialog`, the consent page,
  * `/oauth/access_token[/json]`) and API v2.3 (`/2.3/...`), strict where Stack Exchange is strict.
  *
- * Defaults: listens on `127.0.0.1` on a free port, two registered apps on the domain `localhost`,
- * the sample users, tokens living 86400 s, codes 60 s, 30 API requests/s per address (one more bans
- * the address from the API for 30 s).
+ * Defaults: listens on `127.0.0.1` on a free port (URLs say `localhost`), two registered apps on the
+ * domain `localhost`, the sample users plus 300 generated ones, tokens living 86400 s, codes 60 s,
+ * 30 API requests/s per address (one more bans the address from the API for 30 s), lists paged at
+ * 30 items unless `pagesize` says otherwise.
  *
- * @throws TypeError when an option is invalid (the message names it and shows an example).
+ * @throws TypeError when an option is invalid or unknown (the message names it and shows an example,
+ *   or the nearest known option).
  * @throws Error when the port cannot be listened on.
  */
 export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const o = resolveOptions(options);
+  const allUsers = [...o.users, ...o.generatedUsers];
   const ctx: SandboxContext = {
     clock: o.clock,
     state: new SandboxState(o.clock, o.codeLifetime, o.tokenLifetime),
@@ -32,7 +36,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     clientsById: new Map(o.clients.map((c) => [c.clientId, c])),
     keys: new Set([...o.clients.map((c) => c.key), ...o.keys]),
     users: o.users,
-    usersById: new Map(o.users.map((u) => [u.accountId, u])),
+    allUsers,
+    usersById: new Map(allUsers.map((u) => [u.accountId, u])),
     questions: sampleQuestions(o.users),
     autoApprove: o.autoApprove,
     quotaMax: o.quotaMax,
@@ -44,6 +49,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     faults: { token: null, api: null },
     rate: new RateLimiter(o.maxRequestsPerSecond),
     bans: new AddressBans(o.banSeconds),
+    banMs: o.banSeconds * 1000,
+    requestLog: new ApiRequestLog(),
     backoffs: new BackoffRegistry(),
     quotaUsed: new Map(),
     lastWrite: new Map(),
@@ -62,7 +69,11 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     if (times !== undefined && (!Number.isInteger(times) || times < 1)) {
       throw new TypeError(`sandbox.fault: options.times must be a positive integer (e.g. { times: 1 })`);
     }
-    const active = kind === null ? null : { kind, remaining: times ?? null };
+    const seconds = faultOptions.seconds;
+    if (seconds !== undefined && (kind !== 'ban' || typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0)) {
+      throw new TypeError(`sandbox.fault: options.seconds is a positive number of seconds, for the 'ban' API fault only (e.g. fault('api', 'ban', { seconds: 30 }))`);
+    }
+    const active = kind === null ? null : { kind, remaining: times ?? null, ...(seconds === undefined ? {} : { seconds }) };
     if (target === 'token') ctx.faults.token = active as SandboxContext['faults']['token'];
     else ctx.faults.api = active as SandboxContext['faults']['api'];
   }
@@ -77,10 +88,24 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     loginSuccessURL: `${url}${LOGIN_SUCCESS_PATH}`,
     clients: ctx.clients,
     users: ctx.users,
+    generatedUsers: o.generatedUsers,
     requests: ctx.requests,
     throttleViolations: ctx.throttleViolations,
     upvotes: ctx.upvotes,
-    fault: fault as Sandbox['fault'],
+    duplicateRequests: () => ctx.requestLog.duplicates,
+    stats(): SandboxStats {
+      const count = (reason: string): number => ctx.throttleViolations.filter((v) => v.reason === reason).length;
+      return {
+        apiRequests: ctx.requestLog.total,
+        peakRequestsPerSecond: ctx.requestLog.peak,
+        violations: ctx.throttleViolations.length,
+        rateViolations: count('rate'),
+        banViolations: count('ban'),
+        backoffViolations: count('backoff'),
+        duplicateRequests: ctx.requestLog.duplicates.length,
+      };
+    },
+    fault,
     setBackoff(family: string, seconds: number): void {
       const normalized = normalizeFamily(family);
       if (!normalized) throw new TypeError(`sandbox.setBackoff: unknown method family ${JSON.stringify(family)} (e.g. setBackoff('/users/{ids}', 10))`);
@@ -91,7 +116,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     },
     issueToken(issue: IssueTokenOptions): IssuedToken {
       if (!ctx.usersById.has(issue.accountId)) {
-        throw new TypeError(`sandbox.issueToken: accountId must be one of the users (e.g. { accountId: ${ctx.users[0]?.accountId} })`);
+        throw new TypeError(`sandbox.issueToken: accountId must be one of the users or generated users (e.g. { accountId: ${ctx.users[0]?.accountId} })`);
       }
       const clientId = issue.clientId ?? ctx.clients[0]?.clientId ?? '';
       if (!ctx.clientsById.has(clientId)) {
@@ -119,6 +144,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       ctx.backoffs.reset();
       ctx.rate.reset();
       ctx.bans.reset();
+      ctx.requestLog.reset();
       ctx.quotaUsed.clear();
       ctx.lastWrite.clear();
       ctx.writeRequestIds.clear();

@@ -1,7 +1,9 @@
 import { optionFailure, type OptionFailure } from '../util/option-error.js';
+import { func, nonEmptyString, optional, parseOptions, positiveNumber, type OptionRule } from '../util/options-schema.js';
 import { randomToken } from '../util/random.js';
+import { generatedUsers } from './generated-users.js';
 import { SAMPLE_CLIENTS, sampleUsers } from './sample-data.js';
-import type { SandboxClient, SandboxOptions, SandboxUser } from './types.js';
+import type { SandboxClient, SandboxClientInit, SandboxOptions, SandboxUser } from './types.js';
 
 /** {@link SandboxOptions} with defaults applied. */
 export interface ResolvedOptions {
@@ -10,6 +12,7 @@ export interface ResolvedOptions {
   clients: SandboxClient[];
   keys: string[];
   users: SandboxUser[];
+  generatedUsers: SandboxUser[];
   tokenLifetime: number;
   codeLifetime: number;
   maxRequestsPerSecond: number;
@@ -20,23 +23,69 @@ export interface ResolvedOptions {
   autoApprove: number | undefined;
 }
 
-const fail: OptionFailure = optionFailure('createSandbox');
+const OWNER = 'createSandbox';
+// Nested values (clients[i].key, users[i].accountId) are checked here with the same message shape.
+const fail: OptionFailure = optionFailure(OWNER);
 
-function positive(value: number | undefined, option: string, fallback: number, example: string, allowZero = false, allowInfinity = false): number {
-  if (value === undefined) return fallback;
-  const ok = typeof value === 'number' && !Number.isNaN(value) && (allowZero ? value >= 0 : value > 0) && (allowInfinity || Number.isFinite(value));
-  if (!ok) fail(option, `must be a ${allowZero ? 'non-negative' : 'positive'} number`, example);
-  return value;
-}
+/** The default number of generated users: enough for vectors of more than 100 ids. */
+export const DEFAULT_GENERATED_USER_COUNT = 300;
+
+// The rate limit alone may be Infinity (no limit); every other number must be finite.
+const rateLimit: OptionRule<number> = (value, ruleFail) => {
+  if (value === Infinity) return value;
+  return positiveNumber('30')(value, ruleFail);
+};
 
 function nonEmpty(value: unknown, option: string, example: string): string {
   if (typeof value !== 'string' || value.trim() === '') fail(option, 'must be a non-empty string', example);
   return value;
 }
 
-function resolveClients(clients: SandboxOptions['clients']): SandboxClient[] {
+const clientsRule: OptionRule<SandboxClientInit[] | undefined> = (value, ruleFail) => {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length === 0) return ruleFail('must be a non-empty array', `[{ clientId: '1001', key: 'k((', domain: 'localhost' }]`);
+  return value as SandboxClientInit[];
+};
+
+const keysRule: OptionRule<string[]> = (value, ruleFail) => {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) return ruleFail('must be an array of strings', "['readOnlyKey((']");
+  value.forEach((k: unknown, i) => nonEmpty(k, `keys[${i}]`, "'readOnlyKey(('"));
+  return value as string[];
+};
+
+const usersRule: OptionRule<SandboxUser[] | undefined> = (value, ruleFail) => {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length === 0) return ruleFail('must be a non-empty array', 'sampleUsers()');
+  return value as SandboxUser[];
+};
+
+const autoApproveRule: OptionRule<number | undefined> = (value, ruleFail) => {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) return ruleFail('must be the accountId of one of the users', '9000001');
+  return value;
+};
+
+/** One rule per option of {@link SandboxOptions}; unknown keys are refused by {@link parseOptions}. */
+const SCHEMA = {
+  host: optional(nonEmptyString("'127.0.0.1'"), '127.0.0.1'),
+  port: optional(positiveNumber('0', { allowZero: true, integer: true, max: 65_535 }), 0),
+  clients: clientsRule,
+  keys: keysRule,
+  users: usersRule,
+  generatedUsers: optional(positiveNumber(String(DEFAULT_GENERATED_USER_COUNT), { allowZero: true, integer: true, max: 10_000 }), DEFAULT_GENERATED_USER_COUNT),
+  tokenLifetime: optional(positiveNumber('86400'), 86_400),
+  codeLifetime: optional(positiveNumber('60'), 60),
+  maxRequestsPerSecond: optional(rateLimit, 30),
+  banSeconds: optional(positiveNumber('30', { allowZero: true }), 30),
+  writeInterval: optional(positiveNumber('5', { allowZero: true }), 5),
+  quotaMax: optional(positiveNumber('10000'), 10_000),
+  clock: optional(func<() => number>('() => Date.now()'), Date.now),
+  autoApprove: autoApproveRule,
+};
+
+function resolveClients(clients: SandboxClientInit[] | undefined): SandboxClient[] {
   if (clients === undefined) return SAMPLE_CLIENTS.map((c) => ({ ...c }));
-  if (!Array.isArray(clients) || clients.length === 0) fail('clients', 'must be a non-empty array', `[{ clientId: '1001', key: 'k((', domain: 'localhost' }]`);
   const seen = new Set<string>();
   return clients.map((c, i) => {
     const clientId = nonEmpty(c.clientId, `clients[${i}].clientId`, "'1001'");
@@ -54,9 +103,7 @@ function resolveClients(clients: SandboxOptions['clients']): SandboxClient[] {
   });
 }
 
-function resolveUsers(users: SandboxOptions['users']): SandboxUser[] {
-  if (users === undefined) return sampleUsers();
-  if (!Array.isArray(users) || users.length === 0) fail('users', 'must be a non-empty array', 'sampleUsers()');
+function checkUsers(users: SandboxUser[]): SandboxUser[] {
   const seen = new Set<number>();
   users.forEach((u, i) => {
     if (!Number.isSafeInteger(u.accountId) || u.accountId <= 0 || seen.has(u.accountId)) {
@@ -71,36 +118,33 @@ function resolveUsers(users: SandboxOptions['users']): SandboxUser[] {
   return users;
 }
 
-/** Validates options and applies defaults; throws `TypeError` naming the option and showing an example. */
+/**
+ * Validates options through the package's one mechanism ({@link parseOptions}: unknown keys refused
+ * naming the nearest known one) and applies defaults; throws `TypeError` naming the option and
+ * showing an example.
+ */
 export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) fail('options', 'must be an object', '{ port: 0 }');
-  const host = options.host === undefined ? '127.0.0.1' : nonEmpty(options.host, 'host', "'127.0.0.1'");
-  const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail('port', 'must be an integer from 0 to 65535', '0');
-  const clients = resolveClients(options.clients);
-  const keys = options.keys ?? [];
-  if (!Array.isArray(keys)) fail('keys', 'must be an array of strings', "['readOnlyKey((']");
-  keys.forEach((k, i) => nonEmpty(k, `keys[${i}]`, "'readOnlyKey(('"));
-  const users = resolveUsers(options.users);
-  const clock = options.clock ?? Date.now;
-  if (typeof clock !== 'function') fail('clock', 'must be a function returning ms since the epoch', '() => Date.now()');
-  const autoApprove = options.autoApprove;
-  if (autoApprove !== undefined && !users.some((u) => u.accountId === autoApprove)) {
+  const o = parseOptions(OWNER, options, SCHEMA, '{ port: 0 }');
+  const users = checkUsers(o.users ?? sampleUsers());
+  if (o.autoApprove !== undefined && !users.some((u) => u.accountId === o.autoApprove)) {
     fail('autoApprove', 'must be the accountId of one of the users', String(users[0]?.accountId));
   }
+  // Generated people never share an account id with the configured ones.
+  const taken = new Set(users.map((u) => u.accountId));
   return {
-    host,
-    port,
-    clients,
-    keys,
+    host: o.host,
+    port: o.port,
+    clients: resolveClients(o.clients),
+    keys: o.keys,
     users,
-    tokenLifetime: positive(options.tokenLifetime, 'tokenLifetime', 86_400, '86400'),
-    codeLifetime: positive(options.codeLifetime, 'codeLifetime', 60, '60'),
-    maxRequestsPerSecond: positive(options.maxRequestsPerSecond, 'maxRequestsPerSecond', 30, '30', false, true),
-    banSeconds: positive(options.banSeconds, 'banSeconds', 30, '30', true),
-    writeInterval: positive(options.writeInterval, 'writeInterval', 5, '5', true),
-    quotaMax: positive(options.quotaMax, 'quotaMax', 10_000, '10000'),
-    clock,
-    autoApprove,
+    generatedUsers: generatedUsers(o.generatedUsers).filter((u) => !taken.has(u.accountId)),
+    tokenLifetime: o.tokenLifetime,
+    codeLifetime: o.codeLifetime,
+    maxRequestsPerSecond: o.maxRequestsPerSecond,
+    banSeconds: o.banSeconds,
+    writeInterval: o.writeInterval,
+    quotaMax: o.quotaMax,
+    clock: o.clock,
+    autoApprove: o.autoApprove,
   };
 }

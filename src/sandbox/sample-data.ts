@@ -39,7 +39,9 @@ export const SAMPLE_CLIENTS: readonly SandboxClient[] = [
 const BASE = 1_705_320_000;
 const DAY = 86_400;
 
-interface SiteAccount {
+/** One of a sample person's site accounts, as the sample data describes it. */
+export interface SiteAccount {
+  /** The site's API parameter. */
   site: string;
   userId: number;
   reputation: number;
@@ -98,7 +100,8 @@ function networkUser(accountId: number, a: SiteAccount, age: number): NetworkUse
   };
 }
 
-function person(accountId: number, displayName: string, accounts: SiteAccount[], inbox: InboxItem[], age: number): SandboxUser {
+/** A sample person: a site user per account, the matching network users, an inbox; `age` in days. */
+export function person(accountId: number, displayName: string, accounts: SiteAccount[], inbox: InboxItem[], age: number): SandboxUser {
   return {
     accountId,
     displayName,

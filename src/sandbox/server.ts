@@ -72,6 +72,19 @@ async function handle(ctx: SandboxContext, req: IncomingMessage, res: ServerResp
   route(ctx, inc, res);
 }
 
+/**
+ * The host part of the URLs handed out: `localhost` for a loopback (127.0.0.1) or unspecified address (what people
+ * type, and the domain the sample apps are registered on, so cookies and redirects agree with the
+ * example app's `http://localhost:3000`), otherwise the address itself.
+ */
+export function urlHost(address: AddressInfo): string {
+  const a = address.address;
+  // Only addresses `localhost` is sure to reach (not ::1: `localhost` may resolve to 127.0.0.1 alone).
+  const local = a === '127.0.0.1' || a === '0.0.0.0' || a === '::' || a === '::ffff:127.0.0.1';
+  if (local) return 'localhost';
+  return address.family === 'IPv6' ? `[${a}]` : a;
+}
+
 /** Starts the HTTP server on `host:port` and fills in `ctx.url`. */
 export async function listen(ctx: SandboxContext, host: string, port: number): Promise<ListeningServer> {
   const server = createServer((req, res) => {
@@ -91,10 +104,7 @@ export async function listen(ctx: SandboxContext, host: string, port: number): P
     });
   });
   const address = server.address() as AddressInfo;
-  // Listening on every interface: hand out a URL a client on this machine can use.
-  const unspecified = address.address === '0.0.0.0' || address.address === '::';
-  const hostPart = unspecified ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  ctx.url = `http://${hostPart}:${address.port}`;
+  ctx.url = `http://${urlHost(address)}:${address.port}`;
   let closing: Promise<void> | undefined;
   return {
     server,

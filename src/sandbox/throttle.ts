@@ -10,6 +10,10 @@ const FAMILIES = [
   '/questions',
   '/questions/{id}/upvote',
   '/sites',
+  '/users/{ids}/network-activity',
+  '/filters/create',
+  '/filters/{filters}',
+  '/errors',
 ] as const;
 
 /** A method family, e.g. `/users/{ids}`. */
@@ -19,6 +23,7 @@ export type Family = (typeof FAMILIES)[number];
 const ALIASES: Record<string, Family> = {
   '/me': '/users/{ids}',
   '/me/associated': '/users/{ids}/associated',
+  '/me/network-activity': '/users/{ids}/network-activity',
   '/me/inbox': '/users/{id}/inbox',
   '/users/{ids}/inbox': '/users/{id}/inbox',
   '/questions/{ids}/upvote': '/questions/{id}/upvote',
@@ -26,7 +31,9 @@ const ALIASES: Record<string, Family> = {
 
 /** The family a name or alias stands for (`/me` → `/users/{ids}`), or `undefined`. */
 export function normalizeFamily(name: string): Family | undefined {
-  const trimmed = name.replace(/^\/2\.3(?=\/)/, '').replace(/\/+$/, '');
+  let trimmed = name.replace(/^\/2\.3(?=\/)/, '');
+  // Trailing slashes, without a regex that backtracks on a long run of them.
+  while (trimmed.endsWith('/')) trimmed = trimmed.slice(0, -1);
   if ((FAMILIES as readonly string[]).includes(trimmed)) return trimmed as Family;
   return ALIASES[trimmed];
 }
@@ -80,9 +87,9 @@ export class AddressBans {
     this.#ms = seconds * 1000;
   }
 
-  /** Bans `address` from `now` for the configured time. Requests during a ban do not extend it. */
-  ban(address: string, now: number): void {
-    if (this.#ms > 0) this.#until.set(address, now + this.#ms);
+  /** Bans `address` from `now` for the configured time (or `ms`). Requests during a ban do not extend it. */
+  ban(address: string, now: number, ms = this.#ms): void {
+    if (ms > 0) this.#until.set(address, now + ms);
   }
 
   /** Milliseconds left of the ban on `address` at `now`; 0 when it is not banned (a ban ends exactly at its end time). */
@@ -118,7 +125,7 @@ export class BackoffRegistry {
   /** True when a call of `family` at `now` comes before an announced backoff has passed. */
   violates(family: Family, now: number): boolean {
     const entry = this.#entries.get(family);
-    if (!entry || entry.sentAt === null) return false;
+    if (entry?.sentAt == null) return false;
     if (now < entry.sentAt + entry.seconds * 1000) return true;
     this.#entries.delete(family);
     return false;
@@ -127,7 +134,7 @@ export class BackoffRegistry {
   /** The `backoff` to put on an answer of `family` about to be sent at `now`, if one is pending. */
   announce(family: Family, now: number): number | undefined {
     const entry = this.#entries.get(family);
-    if (!entry || entry.sentAt !== null) return undefined;
+    if (entry?.sentAt !== null) return undefined;
     entry.sentAt = now;
     return entry.seconds;
   }

@@ -72,6 +72,42 @@ export interface ThrottleViolation {
   time: number;
 }
 
+/**
+ * An API request identical to one received less than a minute before it (same method, path and
+ * parameters, `key` and `access_token` included, in any order), which Stack Exchange's throttle rules
+ * forbid: "do not repeat an identical request more than once a minute".
+ */
+export interface DuplicateRequest {
+  /** HTTP method, upper case. */
+  method: string;
+  /** e.g. `/2.3/me`. */
+  path: string;
+  /** Query and form parameters together, as sent (secrets included: this is a test double). */
+  params: Record<string, string | string[]>;
+  /** When this request came, by the sandbox's clock (ms since the epoch). */
+  time: number;
+  /** When the previous identical one came. */
+  previousTime: number;
+}
+
+/** Counters of what the API received, for tests and benchmarks (see {@link Sandbox.stats}). */
+export interface SandboxStats {
+  /** API requests received (including refused ones). */
+  apiRequests: number;
+  /** The most API requests received within any one second (all addresses together), by the clock. */
+  peakRequestsPerSecond: number;
+  /** Every `throttle_violation` caused by the client: `throttleViolations.length`. */
+  violations: number;
+  /** Requests over `maxRequestsPerSecond` (each started a ban). */
+  rateViolations: number;
+  /** Requests sent while their address was banned. */
+  banViolations: number;
+  /** Requests sent before a `backoff` had passed. */
+  backoffViolations: number;
+  /** `duplicateRequests().length`. */
+  duplicateRequests: number;
+}
+
 /** An upvote the API accepted (not a `preview=true` one). */
 export interface RecordedUpvote {
   questionId: number;
@@ -91,21 +127,29 @@ export interface RecordedUpvote {
 export type TokenFault = 'hang' | '500' | 'html' | 'no-token';
 
 /**
- * Faults of the API: `throttle` answers error 502 `throttle_violation`, `unavailable` 503
- * `temporarily_unavailable`, `internal` 500 `internal_error`, `compromised` 406
- * `access_token_compromised` (and invalidates the request's token, as Stack Exchange does).
+ * Faults of the API: `throttle` answers error 502 `throttle_violation` ("more requests available in
+ * 30 seconds") without banning; `ban` answers the same and bans the address for
+ * `FaultOptions.seconds` (default `banSeconds`, or 30 when banning is off), so that every API request
+ * from it until then is refused (and recorded as a `ban` violation) exactly as after going over the
+ * limit; `unavailable` 503 `temporarily_unavailable`, `internal` 500 `internal_error`, `compromised`
+ * 406 `access_token_compromised` (and invalidates the request's token, as Stack Exchange does).
  */
-export type ApiFault = 'throttle' | 'unavailable' | 'internal' | 'compromised';
+export type ApiFault = 'throttle' | 'ban' | 'unavailable' | 'internal' | 'compromised';
 
 /** Options of {@link Sandbox.fault}. */
 export interface FaultOptions {
   /** Only the next `times` requests of that kind fail; without it, every one until cleared. */
   times?: number;
+  /** For the `ban` fault: how long the ban lasts, in seconds (positive). */
+  seconds?: number;
 }
 
 /** Options of {@link createSandbox}. */
 export interface SandboxOptions {
-  /** Interface to listen on. Default `127.0.0.1`. */
+  /**
+   * Interface to listen on. Default `127.0.0.1`. On a loopback or unspecified address the sandbox's
+   * URLs say `localhost` (so cookies and registered redirect domains match what people type).
+   */
   host?: string;
   /** Port; `0` (the default) picks a free one. */
   port?: number;
@@ -115,6 +159,11 @@ export interface SandboxOptions {
   keys?: string[];
   /** The people who can log in. Default: the sample users (see {@link Sandbox.users}). */
   users?: SandboxUser[];
+  /**
+   * How many generated people (see {@link Sandbox.generatedUsers}) the API also knows, so that
+   * vectors of more than 100 ids find someone. Default 300; `0` for none; at most 10000.
+   */
+  generatedUsers?: number;
   /** Access token lifetime in seconds (the `expires` answered). Default 86400. */
   tokenLifetime?: number;
   /** Authorization code lifetime in seconds. Default 60. */
@@ -170,7 +219,7 @@ export interface AuthorizeOptions {
 
 /** A running local Stack Exchange (OAuth endpoints and API v2.3). */
 export interface Sandbox {
-  /** `http://HOST:PORT`, no trailing slash. */
+  /** `http://HOST:PORT`, no trailing slash; HOST is `localhost` when listening on a loopback or unspecified address. */
   readonly url: string;
   /** `${url}/oauth`: the authorization code grant. */
   readonly authorizationURL: string;
@@ -195,12 +244,26 @@ export interface Sandbox {
    * stackoverflow account.
    */
   readonly users: readonly SandboxUser[];
+  /**
+   * Generated people the API knows besides `users` (option `generatedUsers`, default 300): person `i`
+   * (from 1) is "Sample User i", account `8000000 + i`, stackoverflow user `100000 + i`; every third
+   * also on superuser. They are not offered on the consent page; `issueToken` accepts them.
+   */
+  readonly generatedUsers: readonly SandboxUser[];
   /** Every request received, oldest first (a live array, emptied by `reset()`). */
   readonly requests: readonly RecordedRequest[];
   /** Every `throttle_violation` answered for a backoff, the rate limit or an address ban (a live array). */
   readonly throttleViolations: readonly ThrottleViolation[];
   /** Every accepted upvote (a live array). */
   readonly upvotes: readonly RecordedUpvote[];
+  /**
+   * API requests identical to one received less than 60 s before (by the clock): same method, path
+   * and parameters including `key` and `access_token`, in any order. Refused requests count too.
+   * Emptied by `reset()`.
+   */
+  duplicateRequests(): readonly DuplicateRequest[];
+  /** Counters since the start or the last `reset()`: peak requests per second, violations, duplicates. */
+  stats(): SandboxStats;
   /**
    * Makes the token endpoints or the API fail until cleared with `null` (or for the next
    * `options.times` requests). Throws `TypeError` on an unknown target or fault.
@@ -220,8 +283,8 @@ export interface Sandbox {
   /** Acts as the person on the consent page over HTTP and returns the redirect `Location`. */
   authorize(authorizeUrl: string | URL, options?: AuthorizeOptions): Promise<URL>;
   /**
-   * Clears recorded requests, throttle violations and upvotes, faults, backoffs, rate windows, address
-   * bans and quota counters. Registered apps, users, codes and tokens stay.
+   * Clears recorded requests, throttle violations, duplicates, stats and upvotes, faults, backoffs,
+   * rate windows, address bans and quota counters. Registered apps, users, codes, tokens and filters stay.
    */
   reset(): void;
   /** Stops listening and destroys every open connection (including hanging ones). */

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { deflateSync, gzipSync } from 'node:zlib';
 
 /** The API's error ids and their names. */
-const API_ERRORS = {
+export const API_ERRORS = {
   400: 'bad_parameter',
   401: 'access_token_required',
   402: 'invalid_access_token',
@@ -38,10 +38,10 @@ export class ApiFailure extends Error {
  * client asked, so no `Accept-Encoding` still gets gzip.
  */
 export function pickEncoding(headers: IncomingHttpHeaders): 'gzip' | 'deflate' {
-  const accepted = String(headers['accept-encoding'] ?? '')
+  const accepted = (headers['accept-encoding'] ?? '')
     .split(',')
     .map((part) => part.trim().toLowerCase())
-    .filter((part) => !/;\s*q=0(\.0*)?$/.test(part))
+    .filter((part) => !/;\s*q=0(?:\.0*)?$/.test(part))
     .map((part) => part.split(';')[0]);
   return !accepted.includes('gzip') && accepted.includes('deflate') ? 'deflate' : 'gzip';
 }
@@ -59,27 +59,6 @@ export function sendCompressedJson(res: ServerResponse, headers: IncomingHttpHea
     'Access-Control-Allow-Origin': '*',
   });
   res.end(body);
-}
-
-/** The fields of a successful answer. */
-export interface WrapperFields<T> {
-  items: T[];
-  hasMore: boolean;
-  quotaMax: number;
-  quotaRemaining: number;
-  backoff?: number | undefined;
-}
-
-/** The wire form of a successful answer: `items, has_more, quota_max, quota_remaining` and `backoff` when set. */
-export function successWrapper<T>(w: WrapperFields<T>): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    items: w.items,
-    has_more: w.hasMore,
-    quota_max: w.quotaMax,
-    quota_remaining: w.quotaRemaining,
-  };
-  if (w.backoff !== undefined) out.backoff = w.backoff;
-  return out;
 }
 
 /** The wire form of an error: `error_id, error_message, error_name`, and `backoff` when set. */

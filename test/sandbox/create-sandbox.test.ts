@@ -3,10 +3,10 @@ import { createSandbox } from 'passport-stackexchange-oauth2/sandbox';
 import { apiGet, manualClock } from './fixtures.js';
 
 describe('createSandbox', () => {
-  it('listens on 127.0.0.1 and exposes the endpoint URLs', async () => {
+  it('listens on 127.0.0.1 and hands out localhost URLs', async () => {
     const se = await createSandbox({ port: 0 });
     try {
-      expect(se.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(se.url).toMatch(/^http:\/\/localhost:\d+$/);
       expect(se.authorizationURL).toBe(`${se.url}/oauth`);
       expect(se.implicitURL).toBe(`${se.url}/oauth/dialog`);
       expect(se.tokenURL).toBe(`${se.url}/oauth/access_token/json`);
@@ -14,9 +14,27 @@ describe('createSandbox', () => {
       expect(se.apiURL).toBe(`${se.url}/2.3`);
       expect(se.loginSuccessURL).toBe(`${se.url}/oauth/login_success`);
       expect((await fetch(se.url)).status).toBe(200);
+      // The address really is 127.0.0.1: reachable by it too.
+      expect((await fetch(se.url.replace('localhost', '127.0.0.1'))).status).toBe(200);
     } finally {
       await se.close();
     }
+  });
+
+  // Linux routes all of 127.0.0.0/8 to loopback.
+  it.runIf(process.platform === 'linux')('names the address in URLs when listening on a specific non-127.0.0.1 one', async () => {
+    const se = await createSandbox({ port: 0, host: '127.0.0.2' });
+    try {
+      expect(se.url).toMatch(/^http:\/\/127\.0\.0\.2:\d+$/);
+    } finally {
+      await se.close();
+    }
+  });
+
+  it('refuses unknown options naming the nearest known one, through parseOptions', async () => {
+    await expect(createSandbox({ banSecond: 5 } as never)).rejects.toThrow('createSandbox: unknown option "banSecond" (did you mean banSeconds?)');
+    await expect(createSandbox({ pageSize: 5 } as never)).rejects.toThrow(/createSandbox: unknown option "pageSize"/);
+    await expect(createSandbox(null as never)).rejects.toThrow(TypeError);
   });
 
   it('has two ready-made apps on localhost and the sample users', async () => {
@@ -24,7 +42,7 @@ describe('createSandbox', () => {
     try {
       expect(se.clients).toHaveLength(2);
       for (const c of se.clients) {
-        expect(c).toEqual({ clientId: expect.any(String), clientSecret: expect.any(String), key: expect.any(String), domain: 'localhost', name: expect.any(String) });
+        expect(c).toEqual({ clientId: expect.any(String) as string, clientSecret: expect.any(String) as string, key: expect.any(String) as string, domain: 'localhost', name: expect.any(String) as string });
       }
       expect(se.users[0]?.sites.stackoverflow).toBeDefined();
       expect(se.users.find((u) => !u.sites.stackoverflow)).toBeDefined();
@@ -50,7 +68,7 @@ describe('createSandbox', () => {
     const se = await createSandbox();
     try {
       const accountId = se.users[0]?.accountId ?? 0;
-      expect(se.issueToken({ accountId, scope: ['no_expiry'] })).toEqual({ accessToken: expect.stringMatching(/\)\)$/) });
+      expect(se.issueToken({ accountId, scope: ['no_expiry'] })).toEqual({ accessToken: expect.stringMatching(/\)\)$/) as string });
       expect(() => se.issueToken({ accountId: 1 })).toThrow(TypeError);
       expect(() => se.issueToken({ accountId, clientId: 'nope' })).toThrow(TypeError);
       expect(() => se.issueToken({ accountId, scope: ['admin'] })).toThrow(TypeError);
@@ -67,8 +85,8 @@ describe('createSandbox', () => {
       clock.advance(5);
       await fetch(se.tokenURL, { method: 'POST', body: new URLSearchParams({ client_id: '1001', client_secret: 's))' }) });
       expect(se.requests).toEqual([
-        { method: 'GET', path: '/2.3/users/1001', query: { site: 'stackoverflow', tag: ['a', 'b'] }, form: null, headers: expect.objectContaining({ 'user-agent': 'my-app/1.0' }), time: clock.now() - 5 },
-        { method: 'POST', path: '/oauth/access_token/json', query: {}, form: { client_id: '1001', client_secret: 's))' }, headers: expect.objectContaining({ 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' }), time: clock.now() },
+        { method: 'GET', path: '/2.3/users/1001', query: { site: 'stackoverflow', tag: ['a', 'b'] }, form: null, headers: expect.objectContaining({ 'user-agent': 'my-app/1.0' }) as object, time: clock.now() - 5 },
+        { method: 'POST', path: '/oauth/access_token/json', query: {}, form: { client_id: '1001', client_secret: 's))' }, headers: expect.objectContaining({ 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' }) as object, time: clock.now() },
       ]);
     } finally {
       await se.close();

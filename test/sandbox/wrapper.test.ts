@@ -19,7 +19,7 @@ describe('API answers are always compressed', () => {
     const answer = await rawGet(ok());
     expect(answer.headers['content-encoding']).toBe('gzip');
     expect(answer.body.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
-    expect(() => JSON.parse(answer.body.toString('utf8'))).toThrow();
+    expect(() => JSON.parse(answer.body.toString('utf8')) as unknown).toThrow();
     const body = decodeRaw(answer);
     expect(Object.keys(body)).toEqual(['items', 'has_more', 'quota_max', 'quota_remaining']);
   });
