@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +14,8 @@ import { ROOT, codeBlocks, documentationPages, where, type CodeBlock } from './m
 //                           cannot stand alone; the page's text says so next to it
 //   ```js                   an ES module, parsed (checkJs off: JS users get no types to check)
 //   ```js cjs               a CommonJS file, parsed
+//   ```js cjs run           ... and run with node against the built package (dist/, which `npm test`
+//                           builds first; skipped when there is no build), as a JS user would
 //   ```html                 the contents of its <script> elements are parsed as JS
 //   ```json                 parsed with JSON.parse
 //   ```sh / ```bash / ```mermaid / ```text   not run
@@ -133,6 +137,22 @@ describe('code blocks in README.md and docs/', () => {
         ? program.getSyntacticDiagnostics(file)
         : [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)];
       expect(diagnostics.map((d) => describeDiagnostic(entry, d))).toEqual([]);
+    },
+  );
+
+  const runnable = blocks.filter((block) => block.lang === 'js' && block.flags.includes('cjs') && block.flags.includes('run'));
+  it.skipIf(!existsSync(join(ROOT, 'dist/index.cjs'))).each(runnable.map((block) => [where(block.page, block.line), block] as const))(
+    '%s runs with node against the built package',
+    (_name, block) => {
+      // `node -e` resolves `require('passport-stackexchange-oauth2')` from the repository root: the
+      // package's own name resolves to itself through its "exports", as in an installed copy.
+      let failure = '';
+      try {
+        execFileSync(process.execPath, ['-e', block.code], { cwd: ROOT, stdio: 'pipe', timeout: 15_000 });
+      } catch (err) {
+        failure = String((err as { stderr?: unknown }).stderr ?? err);
+      }
+      expect(failure).toBe('');
     },
   );
 
