@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveOptions } from '../../src/sandbox/options.js';
-import type { SandboxOptions } from '../../src/sandbox/types.js';
+import type { SandboxOptions, SandboxUser } from '../../src/sandbox/types.js';
 
 describe('resolveOptions', () => {
   it('applies the defaults', () => {
@@ -34,6 +34,21 @@ describe('resolveOptions', () => {
   ])('%s is validated with a TypeError naming it', (_name, options, message) => {
     expect(() => resolveOptions(options)).toThrow(TypeError);
     expect(() => resolveOptions(options)).toThrow(message);
+  });
+
+  it('refuses unknown keys naming the nearest known one, and a non-object', () => {
+    expect(() => resolveOptions({ maxRequestPerSecond: 5 } as SandboxOptions)).toThrow('createSandbox: unknown option "maxRequestPerSecond" (did you mean maxRequestsPerSecond?)');
+    expect(() => resolveOptions({ pagesize: 5 } as SandboxOptions)).toThrow(/^createSandbox: unknown option "pagesize"$/);
+    expect(() => resolveOptions('fast' as SandboxOptions)).toThrow('createSandbox: options must be an object (e.g. { port: 0 })');
+  });
+
+  it('generatedUsers: 300 by default, any count from 0 to 10000, never colliding with configured users', () => {
+    expect(resolveOptions().generatedUsers).toHaveLength(300);
+    expect(resolveOptions({ generatedUsers: 0 }).generatedUsers).toEqual([]);
+    expect(resolveOptions({ generatedUsers: 120 }).generatedUsers).toHaveLength(120);
+    for (const bad of [-1, 1.5, 10_001, Number.NaN]) expect(() => resolveOptions({ generatedUsers: bad })).toThrow(/options\.generatedUsers .*e\.g\. generatedUsers: 300/);
+    const clash = resolveOptions({ generatedUsers: 2 }).generatedUsers[0] as SandboxUser;
+    expect(resolveOptions({ users: [clash], generatedUsers: 2 }).generatedUsers.map((u) => u.accountId)).toEqual([8_000_002]);
   });
 
   it('accepts Infinity for maxRequestsPerSecond and 0 for writeInterval and banSeconds', () => {

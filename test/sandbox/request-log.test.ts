@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSandbox, type Sandbox } from 'passport-stackexchange-oauth2/sandbox';
 import { ApiRequestLog, requestIdentity } from '../../src/sandbox/request-log.js';
+import { apiGet, manualClock } from './fixtures.js';
 
 describe('requestIdentity', () => {
   it('ignores parameter order and keeps every value, key and token included', () => {
@@ -34,5 +36,58 @@ describe('ApiRequestLog', () => {
     expect(log.peak).toBe(0);
     expect(log.total).toBe(0);
     expect(log.duplicates).toEqual([]);
+  });
+});
+
+describe('sandbox.duplicateRequests() and stats() over sockets', () => {
+  let se: Sandbox | undefined;
+  afterEach(async () => {
+    await se?.close();
+    se = undefined;
+  });
+
+  it('records identical API requests within 60 s by the clock: key and token count, parameter order does not', async () => {
+    const clock = manualClock();
+    se = await createSandbox({ port: 0, clock: clock.now });
+    const key = se.clients[0]?.key ?? '';
+    const accountId = se.users[0]?.accountId ?? 0;
+    const a = se.issueToken({ accountId }).accessToken;
+    const b = se.issueToken({ accountId }).accessToken;
+    const start = clock.now();
+    await fetch(`${se.apiURL}/me?site=stackoverflow&key=${encodeURIComponent(key)}&access_token=${encodeURIComponent(a)}`);
+    clock.advance(10_000);
+    // Same request, parameters in another order.
+    await fetch(`${se.apiURL}/me?access_token=${encodeURIComponent(a)}&key=${encodeURIComponent(key)}&site=stackoverflow`);
+    // Another token, another key (none), another site: not identical.
+    await apiGet(se, '/me', { site: 'stackoverflow', key, access_token: b });
+    await apiGet(se, '/me', { site: 'stackoverflow', access_token: a });
+    await apiGet(se, '/me', { site: 'math', key, access_token: a });
+    // OAuth endpoints are not API requests.
+    await fetch(se.authorizationURL);
+    await fetch(se.authorizationURL);
+    expect(se.duplicateRequests()).toEqual([
+      { method: 'GET', path: '/2.3/me', params: { access_token: a, key, site: 'stackoverflow' }, time: start + 10_000, previousTime: start },
+    ]);
+    clock.advance(60_000);
+    await apiGet(se, '/me', { site: 'stackoverflow', key, access_token: a });
+    expect(se.duplicateRequests()).toHaveLength(1);
+    expect(se.stats()).toMatchObject({ apiRequests: 6, duplicateRequests: 1, violations: 0 });
+    se.reset();
+    expect(se.duplicateRequests()).toEqual([]);
+    expect(se.stats()).toMatchObject({ apiRequests: 0, peakRequestsPerSecond: 0, duplicateRequests: 0 });
+  });
+
+  it('stats() keeps the peak of API requests in any one second, refused ones included', async () => {
+    const clock = manualClock();
+    se = await createSandbox({ port: 0, clock: clock.now, maxRequestsPerSecond: 5, banSeconds: 0 });
+    const sandbox = se;
+    const burst = (n: number) => Promise.all(Array.from({ length: n }, (_, i) => apiGet(sandbox, `/users/${1001 + i}`, { site: 'stackoverflow' })));
+    await burst(4);
+    clock.advance(1_000);
+    const answers = await burst(7);
+    expect(answers.filter((r) => r.status === 200)).toHaveLength(5);
+    clock.advance(1_000);
+    await burst(2);
+    expect(se.stats()).toEqual({ apiRequests: 13, peakRequestsPerSecond: 7, violations: 2, rateViolations: 2, banViolations: 0, backoffViolations: 0, duplicateRequests: 6 });
   });
 });

@@ -212,6 +212,48 @@ describe('address ban', () => {
   });
 });
 
+describe("fault('api', 'ban')", () => {
+  it('answers throttle_violation and bans the address for banSeconds: every request refused with the remaining N, no work done', async () => {
+    const clock = manualClock();
+    se = await createSandbox({ port: 0, clock: clock.now, banSeconds: 20 });
+    const key = se.clients[0]?.key ?? '';
+    const accountId = se.users[0]?.accountId ?? 0;
+    const token = se.issueToken({ accountId }).accessToken;
+    se.fault('api', 'ban', { times: 1 });
+    expect(await apiGet(se, '/sites', { key })).toEqual({ status: 400, body: throttled(20) });
+    clock.advance(5_500);
+    // A token invalidation during the ban is refused before it does anything.
+    expect((await apiGet(se, `/access-tokens/${encodeURIComponent(token)}/invalidate`, { key })).body).toEqual(throttled(15));
+    clock.advance(14_499);
+    expect((await apiGet(se, '/sites', { key })).body).toEqual(throttled(1));
+    // The injected ban is not the client's violation; requests sent during it are.
+    expect(se.throttleViolations.map((v) => v.reason)).toEqual(['ban', 'ban']);
+    clock.advance(1);
+    const after = await apiGet(se, '/me', { site: 'stackoverflow', key, access_token: token });
+    expect(after.status).toBe(200);
+    // Only this request counted toward the quota.
+    expect(after.body.quota_remaining).toBe(9_999);
+    expect(se.stats()).toMatchObject({ violations: 2, banViolations: 2, rateViolations: 0 });
+  });
+
+  it('options.seconds sets its length; with banSeconds: 0 it bans for 30 s; the old throttle fault does not ban', async () => {
+    const clock = manualClock();
+    se = await createSandbox({ port: 0, clock: clock.now, banSeconds: 0 });
+    se.fault('api', 'ban', { times: 1, seconds: 3 });
+    expect((await apiGet(se, '/sites')).body).toEqual(throttled(3));
+    clock.advance(3_000);
+    expect((await apiGet(se, '/sites')).status).toBe(200);
+    se.fault('api', 'ban', { times: 1 });
+    expect((await apiGet(se, '/sites')).body).toEqual(throttled(30));
+    clock.advance(30_000);
+    se.fault('api', 'throttle', { times: 1 });
+    expect((await apiGet(se, '/sites')).body).toEqual(throttled(30));
+    expect((await apiGet(se, '/sites')).status).toBe(200);
+    expect(() => se?.fault('api', 'ban', { seconds: 0 })).toThrow(TypeError);
+    expect(() => se?.fault('api', 'throttle', { seconds: 5 })).toThrow(/for the 'ban' API fault only/);
+  });
+});
+
 describe('units', () => {
   it('normalizeFamily maps aliases and the /2.3 prefix', () => {
     expect(normalizeFamily('/me')).toBe('/users/{ids}');
