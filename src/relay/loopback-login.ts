@@ -63,9 +63,14 @@ export async function loopbackLogin(config: ResolvedLoopbackLogin, run: LoginRun
   const redirectURI = `http://localhost:${port}${LOOPBACK_CALLBACK_PATH}`;
   let browser: ServerResponse | undefined;
   try {
-    await config.openBrowser(run.authorizeURL(redirectURI));
-    const callback = await abortable(arrived, run.signal).catch(() => {
-      throw run.stopped();
+    // Not awaited before listening for the callback: an opener that waits for the browser's whole
+    // visit (a test driving Chromium, a script) would wait for our answer, which waits for it. Only its
+    // failure counts.
+    const opening = Promise.resolve().then(() => config.openBrowser(run.authorizeURL(redirectURI)));
+    const openFailed = opening.then(() => new Promise<never>(() => undefined));
+    const callback = await abortable(Promise.race([arrived, openFailed]), run.signal).catch((error: unknown) => {
+      if (run.signal.aborted) throw run.stopped();
+      throw error;
     });
     browser = callback.res;
     if ('error' in callback.result) {

@@ -52,4 +52,23 @@ describe('npm run desktop-login (node --import tsx example-app/desktop-login.ts)
     expect(output).toContain('login failed: ACCESS_DENIED');
     expect(output).not.toContain('signed in');
   }, 30_000);
+
+  it('--loopback: logs in with no relay, redirect_uri http://localhost:PORT/callback, and exits 0 by itself', async () => {
+    const { code, output, hung } = await run(['--loopback', '--scope', 'read_inbox,no_expiry']);
+    expect(hung, output).toBe(false);
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/redirect_uri=http%3A%2F%2Flocalhost%3A\d+%2Fcallback&/);
+    expect(output).not.toContain('/auth/redirect');
+    expect(output).toContain('code_challenge_method=S256');
+    expect(output).toContain('signed in; token expires never, scope: read_inbox no_expiry');
+    expect(output).toMatch(/hello, .+ \(reputation \d+\)/);
+    expect(output).not.toContain('access_token');
+  }, 30_000);
+
+  it('--loopback --deny: reports the refusal and exits 1 by itself', async () => {
+    const { code, output, hung } = await run(['--loopback', '--deny']);
+    expect(hung, output).toBe(false);
+    expect(code, output).toBe(1);
+    expect(output).toContain('login failed: ACCESS_DENIED');
+  }, 30_000);
 });

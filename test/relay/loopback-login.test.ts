@@ -259,6 +259,26 @@ describe("desktopLogin({ redirect: 'loopback' }) in Chromium against the sandbox
     await person.finished();
   });
 
+  it('waits for the callback while openBrowser is still busy (an opener that follows the whole visit), and fails with its error', async () => {
+    let port = 0;
+    const visit = async (url: string): Promise<void> => {
+      port = portOf(new URL(url));
+      // Plays the person and the browser to the end, the loopback's answer included.
+      const location = await se.authorize(url);
+      const answer = await fetch(location);
+      expect(await answer.text()).toContain(PAGE_MESSAGES.stored);
+    };
+    expect((await desktopLogin(options({ openBrowser: visit }))).accessToken).toBeTruthy();
+    expect(await refused(port)).toBe(true);
+
+    const failing = async (url: string): Promise<void> => {
+      port = portOf(new URL(url));
+      throw new Error('no browser here');
+    };
+    await expect(desktopLogin(options({ openBrowser: failing }))).rejects.toThrow('no browser here');
+    expect(await refused(port)).toBe(true);
+  });
+
   it('rejects with LOGIN_ABORTED when the signal aborts while it waits, and stops listening', async () => {
     const person = chromiumPerson('nothing');
     const controller = new AbortController();
