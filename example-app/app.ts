@@ -3,10 +3,10 @@ import express, { type Express } from 'express';
 import session from 'express-session';
 import { Passport } from 'passport';
 import { STRATEGY_DEFAULTS, StackExchangeStrategy, stackExchangeAuth } from 'passport-stackexchange-oauth2';
-import type { TrustProxy } from './config.js';
+import { withoutTrailingSlashes, type TrustProxy } from './config.js';
 import { errorHandler, notFound } from './errors.js';
 import { httpError } from './http-error.js';
-import { pageRoutes } from './pages.js';
+import { logoutConfirmRoute, pageRoutes } from './pages.js';
 import { securityHeaders } from './security-headers.js';
 import { createSessionStore } from './session-store.js';
 import { isAppUser, toAppUser } from './user.js';
@@ -67,13 +67,14 @@ export const ALLOWED_SCOPES = SCOPE_CHOICES.map((choice) => choice.scope);
 
 /**
  * Builds the example app: helmet, sessions (Redis or memory), passport with `StackExchangeStrategy`,
- * the `stackExchangeAuth()` routes under `/auth`, the pages, a 404 page and an error page.
+ * the `stackExchangeAuth()` routes under `/auth` (with a confirmation page for `GET /auth/logout`),
+ * the pages, a 404 page and an error page.
  *
  * @throws TypeError from the strategy or router for invalid settings; whatever Redis throws when
  *   `redisURL` is set but Redis cannot be reached.
  */
 export async function createApp(config: AppConfig): Promise<ExampleApp> {
-  const publicURL = config.publicURL.replace(/\/+$/, '');
+  const publicURL = withoutTrailingSlashes(config.publicURL);
   const https = new URL(publicURL).protocol === 'https:';
   const sandbox = config.sandboxURL !== undefined;
   const authorizationURL = config.stackExchange.authorizationURL ?? STRATEGY_DEFAULTS.authorizationURL;
@@ -84,22 +85,21 @@ export async function createApp(config: AppConfig): Promise<ExampleApp> {
   });
 
   const passport = new Passport();
-  passport.use(
-    new StackExchangeStrategy(
-      {
-        clientID: config.stackExchange.clientID,
-        key: config.stackExchange.key,
-        callbackURL: config.callbackURL ?? `${publicURL}/auth/callback`,
-        networkUsers: true,
-        userAgent: 'stackexchange-login-example/1.0',
-        ...(config.stackExchange.clientSecret === undefined ? {} : { clientSecret: config.stackExchange.clientSecret }),
-        ...(config.stackExchange.authorizationURL === undefined ? {} : { authorizationURL: config.stackExchange.authorizationURL }),
-        ...(config.stackExchange.tokenURL === undefined ? {} : { tokenURL: config.stackExchange.tokenURL }),
-        ...(config.stackExchange.apiURL === undefined ? {} : { apiURL: config.stackExchange.apiURL }),
-      },
-      (_accessToken, _refreshToken, profile, done) => done(null, toAppUser(profile)),
-    ),
+  const strategy = new StackExchangeStrategy(
+    {
+      clientID: config.stackExchange.clientID,
+      key: config.stackExchange.key,
+      callbackURL: config.callbackURL ?? `${publicURL}/auth/callback`,
+      networkUsers: true,
+      userAgent: 'stackexchange-login-example/1.0',
+      ...(config.stackExchange.clientSecret === undefined ? {} : { clientSecret: config.stackExchange.clientSecret }),
+      ...(config.stackExchange.authorizationURL === undefined ? {} : { authorizationURL: config.stackExchange.authorizationURL }),
+      ...(config.stackExchange.tokenURL === undefined ? {} : { tokenURL: config.stackExchange.tokenURL }),
+      ...(config.stackExchange.apiURL === undefined ? {} : { apiURL: config.stackExchange.apiURL }),
+    },
+    (_accessToken, _refreshToken, profile, done) => done(null, toAppUser(profile)),
   );
+  passport.use(strategy);
   // The session keeps the small public user object; the token is kept apart by the router.
   passport.serializeUser((user, done) => done(null, user));
   passport.deserializeUser((stored: unknown, done) => done(null, isAppUser(stored) ? stored : false));
@@ -134,8 +134,10 @@ export async function createApp(config: AppConfig): Promise<ExampleApp> {
   // A session store that cannot answer (Redis down) is a 503 for the person, not a crash or a 500.
   app.use((req, res, next) => sessions(req, res, (error?: unknown) => next(error === undefined ? undefined : httpError(503, 'Session store unavailable', error))));
   app.use(passport.session());
+  app.use(logoutConfirmRoute({ sandbox }));
   app.use(
     stackExchangeAuth({
+      strategy,
       passport,
       basePath: '/auth',
       successRedirect: '/profile',

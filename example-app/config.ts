@@ -61,7 +61,14 @@ function urlFrom(env: Env, name: string, example: string): string | undefined {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new TypeError(`example-app: ${name} must be an http(s) URL (e.g. ${name}=${example})`);
   }
-  return raw.replace(/\/+$/, '');
+  return withoutTrailingSlashes(raw);
+}
+
+/** `https://a.example/` → `https://a.example`. A loop, not `/\/+$/`, which is quadratic on many slashes. */
+export function withoutTrailingSlashes(url: string): string {
+  let end = url.length;
+  while (end > 0 && url[end - 1] === '/') end -= 1;
+  return url.slice(0, end);
 }
 
 /**

@@ -4,9 +4,11 @@ import { avatarSource } from './avatar-source.js';
 import { httpError } from './http-error.js';
 import { currentUser, liveToken } from './login-state.js';
 import { sendPage, startURL } from './render.js';
+import { isAppUser } from './user.js';
 import { homePage } from './views/home.js';
 import { inboxPage } from './views/inbox.js';
 import { loginFailedPage } from './views/login-failed.js';
+import { logoutPage } from './views/logout.js';
 import { profilePage } from './views/profile.js';
 
 /** Options of {@link pageRoutes}. */
@@ -29,6 +31,22 @@ function queryValues(value: unknown): string[] {
 }
 
 /**
+ * `GET /auth/logout`, mounted before `stackExchangeAuth()`: the router logs out by POST only and
+ * answers other methods with a 405, which a plain `<a href="/auth/logout">` would show as JSON. The
+ * app answers the GET first with a page whose button sends the POST.
+ */
+export function logoutConfirmRoute(options: Pick<PageRoutesOptions, 'sandbox'>): Router {
+  const router = Router();
+  router.get('/auth/logout', (req, res) => {
+    // This runs before the router, so its view of the token (`currentUser`) is not there yet: whoever
+    // passport has in the session may log out.
+    const user = isAppUser(req.user) ? req.user : undefined;
+    sendPage(req, res, options.sandbox, logoutPage(user !== undefined), [], user);
+  });
+  return router;
+}
+
+/**
  * The pages: home, the login form's target, profile, inbox and the login failure page. Profile and
  * inbox call the API as the logged-in person through `req.stackexchange`; API errors go to the error
  * handler with their `status` (401 when the token was revoked or expired).
@@ -36,6 +54,11 @@ function queryValues(value: unknown): string[] {
 export function pageRoutes(options: PageRoutesOptions): Router {
   const { sandbox } = options;
   const router = Router();
+
+  // Browsers ask for /favicon.ico on pages without a `<link rel="icon">` (a JSON answer, a PDF viewer).
+  router.get('/favicon.ico', (_req, res) => {
+    res.redirect(301, '/static/favicon.svg');
+  });
 
   router.get('/', (req, res) => {
     const user = currentUser(req);

@@ -33,7 +33,7 @@ export async function createSessionStore(options: SessionStoreOptions = {}): Pro
   const warn = options.warn ?? ((message: string) => console.warn(message));
   if (options.redisURL === undefined) {
     warn('Warning: sessions are kept in memory (development only). Set REDIS_URL to keep them in Redis.');
-    return { store: undefined, kind: 'memory', close: async () => {} };
+    return { store: undefined, kind: 'memory', close: () => Promise.resolve() };
   }
   let connected = false;
   const client = createClient({

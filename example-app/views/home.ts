@@ -1,4 +1,5 @@
 import { avatar } from './avatar.js';
+import { formatNumber } from './format.js';
 import { html, type HtmlValue } from './html.js';
 import type { PageContent } from './layout.js';
 
@@ -39,17 +40,13 @@ function loginForms(): HtmlValue {
       </div>
     </form>
     <p id="popup-status" role="status" class="status" hidden></p>
-    <div id="popup-result" hidden>
-      <p>Logged in as <strong id="popup-name"></strong> (account <span id="popup-account"></span>), token expires <span id="popup-expiry"></span>.</p>
-      <ul id="popup-network"></ul>
-      <p><a href="/profile">Go to your profile</a></p>
-    </div>
   </section>`;
 }
 
 /**
  * Home: what the example shows, and either the login choices (redirect or popup, with optional
- * scopes) or a short summary of the logged-in person.
+ * scopes) or a short summary of the logged-in person. After a popup login, `/static/home.js` fetches
+ * this page again and swaps in its header and summary, so both logins end on the same markup.
  */
 export function homePage(view: HomeView): PageContent {
   return {
@@ -62,7 +59,7 @@ export function homePage(view: HomeView): PageContent {
         : html`<section class="card user-summary">
         ${avatar(view.user.displayName, view.user.avatarSrc, 64)}
         <div>
-          <p>Logged in as <strong id="home-name">${view.user.displayName}</strong>, ${view.user.reputation.toLocaleString('en-US')} reputation on ${view.user.siteName}.</p>
+          <p>Logged in as <strong id="home-name">${view.user.displayName}</strong>, ${formatNumber(view.user.reputation)} reputation on ${view.user.siteName}.</p>
           ${view.user.otherSites.length > 0 && html`<p id="home-other-sites">Also on ${view.user.otherSites.join(', ')}.</p>`}
           <p><a href="/profile">Profile</a> · <a href="/inbox">Inbox</a></p>
         </div>

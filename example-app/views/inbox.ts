@@ -1,4 +1,5 @@
 import { decodeHtmlEntities, type InboxItem } from 'passport-stackexchange-oauth2';
+import { formatNumber } from './format.js';
 import { html, safeHref, type SafeHtml } from './html.js';
 import type { PageContent } from './layout.js';
 
@@ -45,7 +46,7 @@ export function inboxPage(view: InboxView): PageContent {
     title: 'Inbox',
     main: html`<h1>Inbox</h1>
     <section class="card">
-      <h2>Unread <small>(${unread.length})</small></h2>
+      <h2>Unread <small>(${formatNumber(unread.length)})</small></h2>
       ${unread.length === 0 ? html`<p id="inbox-empty">Nothing unread.</p>` : html`<ul id="inbox-items" class="inbox">${unread.map(item)}</ul>`}
     </section>`,
   };

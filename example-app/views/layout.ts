@@ -33,11 +33,12 @@ function nav(ctx: PageContext): SafeHtml {
  * the Content-Security-Policy needs no inline exceptions.
  */
 export function layout(ctx: PageContext, page: PageContent, scripts: readonly string[] = []): string {
-  return `<!doctype html>${html`<html lang="en">
+  return '<!doctype html>' + html`<html lang="en">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>${page.title} · Stack Exchange login example</title>
+  <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
   <link rel="stylesheet" href="/static/style.css">
   ${scripts.map((src) => html`<script src="${src}" defer></script>`)}
 </head>
@@ -52,5 +53,5 @@ export function layout(ctx: PageContext, page: PageContent, scripts: readonly st
   </main>
   <footer>Built with <code>passport-stackexchange-oauth2</code>. Your access token stays on the server.</footer>
 </body>
-</html>`}`;
+</html>`.toString();
 }

@@ -1,5 +1,6 @@
 import { decodeHtmlEntities, type NetworkUser } from 'passport-stackexchange-oauth2';
 import { avatar } from './avatar.js';
+import { formatNumber } from './format.js';
 import { html, safeHref, type SafeHtml } from './html.js';
 import type { PageContent } from './layout.js';
 
@@ -55,7 +56,7 @@ export function profilePage(view: ProfileView): PageContent {
       ${avatar(view.displayName, view.avatarSrc)}
       <div>
         <h1 id="display-name">${view.displayName}</h1>
-        <p><strong id="reputation">${view.reputation.toLocaleString('en-US')}</strong> reputation on
+        <p><strong id="reputation">${formatNumber(view.reputation)}</strong> reputation on
           ${profileLink === undefined ? html`<span id="site">${view.siteName}</span>` : html`<a id="site" href="${profileLink}" rel="noreferrer">${view.siteName}</a>`}</p>
         <dl class="facts">
           <dt>Account id</dt><dd>${view.accountId}</dd>
@@ -65,16 +66,16 @@ export function profilePage(view: ProfileView): PageContent {
       </div>
     </section>
     <section class="card">
-      <h2>Network accounts <small>(${accounts.length})</small></h2>
+      <h2>Network accounts <small>(${formatNumber(accounts.length)})</small></h2>
       ${
         accounts.length === 0
           ? html`<p>No accounts found across the network.</p>`
-          : html`<table id="network-accounts">
+          : html`<div class="table-scroll"><table id="network-accounts">
         <thead><tr><th>Site</th><th class="num">Reputation</th><th class="num">Questions</th><th class="num">Answers</th></tr></thead>
         <tbody>${accounts.map(
-          (a) => html`<tr><td>${siteLink(decodeHtmlEntities(a.site_name), a.site_url)}</td><td class="num">${a.reputation.toLocaleString('en-US')}</td><td class="num">${a.question_count}</td><td class="num">${a.answer_count}</td></tr>`,
+          (a) => html`<tr><td>${siteLink(decodeHtmlEntities(a.site_name), a.site_url)}</td><td class="num">${formatNumber(a.reputation)}</td><td class="num">${formatNumber(a.question_count)}</td><td class="num">${formatNumber(a.answer_count)}</td></tr>`,
         )}</tbody>
-      </table>`
+      </table></div>`
       }
     </section>`,
   };

@@ -8,6 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const root = resolve(import.meta.dirname, '../..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   exports: Record<string, unknown>;
+  bin: Record<string, string>;
+  typesVersions: Record<string, Record<string, string[]>>;
+  dependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
+  peerDependenciesMeta: Record<string, { optional?: boolean }>;
 };
 
 const LIBRARY_EXPORTS = [
@@ -71,6 +76,27 @@ describe('the built package', () => {
       console.log(JSON.stringify({ missing, sandbox: typeof createSandbox, instance: err instanceof lib.StackExchangeError }));
     `);
     expect(JSON.parse(out)).toEqual({ missing: [], sandbox: 'function', instance: true });
+  });
+
+  it('installs the sandbox CLI as `stackexchange-sandbox`: an executable file with a node shebang', () => {
+    const cli = join(root, pkg.bin['stackexchange-sandbox'] ?? 'missing');
+    expect(readFileSync(cli, 'utf8').split('\n', 1)[0]).toBe('#!/usr/bin/env node');
+    // Run as npm's bin link would: the file itself, not `node file`.
+    expect(execFileSync(cli, ['--help'], { encoding: 'utf8' })).toMatch(/^Usage: /);
+  });
+
+  it('gives the sandbox subpath types under moduleResolution node10 (typesVersions)', () => {
+    for (const target of pkg.typesVersions['*']?.['sandbox'] ?? []) expect(existsSync(join(root, target)), target).toBe(true);
+    expect(pkg.typesVersions['*']?.['sandbox']).toEqual(['./dist/sandbox/index.d.ts']);
+  });
+
+  it('needs no @types package at run time: type-only packages are optional peers', () => {
+    expect(Object.keys(pkg.dependencies).filter((name) => name.startsWith('@types/'))).toEqual([]);
+    for (const name of Object.keys(pkg.peerDependencies).filter((n) => n.startsWith('@types/'))) {
+      expect(pkg.peerDependenciesMeta[name]?.optional, name).toBe(true);
+    }
+    // The public declarations extend passport-oauth2's: that is why its types are a peer.
+    expect(readFileSync(join(root, 'dist/index.d.ts'), 'utf8')).toContain("from 'passport-oauth2'");
   });
 
   it('keeps the sandbox out of the main entry', () => {

@@ -47,7 +47,7 @@ describe('pages without a login', () => {
     expect(res.text).toContain('name="scope" value="no_expiry"');
     expect(res.text).toContain('<script src="/auth/client.js" defer></script>');
     expect(res.text).toContain('<script src="/static/home.js" defer></script>');
-    expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(res.text).not.toMatch(/<script(?![^>]+\bsrc=)[^>]*>/);
     const csp = res.headers['content-security-policy'] as string;
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
@@ -72,6 +72,20 @@ describe('pages without a login', () => {
     expect(res.text).toContain('Page not found');
   });
 
+  it('links a favicon on every page and serves it, with /favicon.ico leading to it', async () => {
+    const home = await request(ex.server).get('/').expect(200);
+    expect(home.text).toContain('<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">');
+    const icon = await request(ex.server).get('/static/favicon.svg').expect(200).expect('Content-Type', /image\/svg\+xml/);
+    expect((icon.body as Buffer).toString()).toContain('<svg');
+    await request(ex.server).get('/favicon.ico').expect(301).expect('Location', '/static/favicon.svg');
+  });
+
+  it('shows a logged-out visitor of /auth/logout that there is nothing to log out of', async () => {
+    const res = await request(ex.server).get('/auth/logout').expect(200);
+    expect(res.text).toContain('<p id="logout-none">You are not logged in.</p>');
+    expect(res.text).not.toContain('<form method="post"');
+  });
+
   it('serves the stylesheet and the page script', async () => {
     await request(ex.server).get('/static/style.css').expect(200).expect('Content-Type', /text\/css/);
     const script = await request(ex.server).get('/static/home.js').expect(200).expect('Content-Type', /javascript/);
@@ -91,19 +105,21 @@ describe('pages without a login', () => {
 });
 
 describe('the login failure page', () => {
-  // Every code the router sends (and the status it gives the code in JSON), and requireLogin's.
-  const pages: Record<string, [heading: string, status: number]> = {
-    access_denied: ['You declined access', 403],
-    invalid_state: ['That login link has expired', 400],
-    token_error: ['Stack Exchange could not complete the login', 502],
-    bad_request: ['The login answer was not valid', 400],
-    temporarily_unavailable: ['The login could not be saved', 503],
-    login_required: ['Please log in', 401],
+  // Every code the router sends, and requireLogin's; the page answers with the router's status for its codes.
+  const pages: Record<string, string> = {
+    access_denied: 'You declined access',
+    invalid_state: 'That login link has expired',
+    token_error: 'Stack Exchange could not complete the login',
+    bad_request: 'The login answer was not valid',
+    temporarily_unavailable: 'The login could not be saved',
+    login_required: 'Please log in',
   };
+  const statusOf = (code: string): number =>
+    Object.hasOwn(LOGIN_FAILURE_STATUS, code) ? LOGIN_FAILURE_STATUS[code as keyof typeof LOGIN_FAILURE_STATUS] : 401;
 
-  it.each(Object.entries(pages))('has its own text for %s', async (code, [heading, status]) => {
+  it.each(Object.entries(pages))('has its own text for %s', async (code, heading) => {
     const res = await request(ex.server).get(`/login-failed?error=${code}`);
-    expect(res.status).toBe(status);
+    expect(res.status).toBe(statusOf(code));
     expect(res.text).toContain(`<h1 id="failure-heading">${heading}</h1>`);
   });
 
@@ -168,7 +184,11 @@ describe('logged in', () => {
     expect(res.text).toContain(`<strong id="reputation">${so?.reputation.toLocaleString('en-US')}</strong>`);
     expect(res.text).toContain('Stack Overflow');
     expect(u.network.length).toBeGreaterThan(1);
-    for (const account of u.network) expect(res.text).toContain(account.site_url);
+    for (const account of u.network) {
+      expect(res.text).toContain(account.site_url);
+      // Every number is grouped the same way (Intl, en-US).
+      expect(res.text).toContain(`<td class="num">${account.reputation.toLocaleString('en-US')}</td>`);
+    }
     expect(res.text).toMatch(/<span id="token-expiry"><time datetime="[^"]+">[^<]+ UTC<\/time> \(in about 24 hours\)<\/span>/);
     expect(res.text).toContain('<strong>Sandbox mode</strong>');
     expect(res.headers['cache-control']).toBe('no-store');
@@ -248,7 +268,11 @@ describe('logged in', () => {
     await agent.get('/profile').expect(200);
     const token = tokensUsed()[0] as string;
 
-    await agent.get('/auth/logout').expect(405).expect('Allow', 'POST');
+    // A plain link (GET) shows a confirmation page whose form sends the POST; it logs nobody out.
+    const confirm = await agent.get('/auth/logout').expect(200).expect('Content-Type', /text\/html/);
+    expect(confirm.text).toContain('<form method="post" action="/auth/logout" class="actions">');
+    expect(confirm.text).toContain('<span class="who">');
+    expect(ex.se.requests.some((r) => r.path.endsWith('/invalidate'))).toBe(false);
     await agent.post('/auth/logout').set('Origin', 'http://evil.example').expect(403);
     await agent.get('/profile').expect(200);
 

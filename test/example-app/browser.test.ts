@@ -10,7 +10,11 @@ import { startExample, type RunningExample } from './support/example-server.js';
 // The example app in real Chromium against the sandbox: both login flows, the inbox, refusal, logout,
 // and that the access token never reaches the browser.
 
-const SCREENSHOT = fileURLToPath(new URL('../../docs/profile.png', import.meta.url));
+/** The README's picture (1280 px wide) and its phone-width twin (375 px). */
+const SCREENSHOTS = {
+  1280: fileURLToPath(new URL('../../docs/profile.png', import.meta.url)),
+  375: fileURLToPath(new URL('../../docs/profile-375.png', import.meta.url)),
+} as const;
 
 let browser: Browser;
 let ex: RunningExample;
@@ -83,7 +87,7 @@ async function expectNoTokenInBrowser(pages: readonly Page[], expectTokens = tru
       .map(async (p) => ({
         html: await p.content(),
         cookie: await p.evaluate(() => document.cookie),
-        storage: await p.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage })),
+        storage: await p.evaluate(() => JSON.stringify(Object.entries(localStorage)) + JSON.stringify(Object.entries(sessionStorage))),
       })),
   );
   const cookies = JSON.stringify(await trail.context.cookies());
@@ -149,9 +153,6 @@ describe('the example app in Chromium', () => {
     // Every stylesheet rule applied (the CSP let the stylesheet in).
     expect(await page.$eval('header', (h) => getComputedStyle(h).borderTopColor)).toBe('rgb(244, 128, 36)');
 
-    mkdirSync(dirname(SCREENSHOT), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true, animations: 'disabled' });
-
     await page.click('nav >> text=Inbox');
     await page.waitForURL(`${ex.url}/inbox`);
     const titles = await page.$$eval('#inbox-items a', (links) => links.map((a) => [a.textContent, a.getAttribute('href')]));
@@ -174,13 +175,17 @@ describe('the example app in Chromium', () => {
     await approveOnConsentPage(popup, grace.accountId);
     await closed(popup);
 
-    await page.waitForSelector('#popup-result:not([hidden])');
-    expect(await page.textContent('#popup-name')).toBe('Grace Sandbox');
+    await page.waitForSelector('#popup-result');
+    // The header and the card now show the person, as after a redirect login.
+    expect(await page.textContent('header .who')).toBe('Grace Sandbox');
+    expect(await page.isVisible('nav button:has-text("Log out")')).toBe(true);
+    expect(await page.textContent('#home-name')).toBe('Grace Sandbox');
+    expect(await page.$('#login-form')).toBeNull();
     expect(await page.textContent('#popup-account')).toBe(String(grace.accountId));
     // client.js hands over the expiry as a Date: about a day ahead for a normal token.
     const expiry = Date.parse((await page.textContent('#popup-expiry'))?.replace(' UTC', 'Z').replace(' ', 'T') ?? '');
     expect(Math.abs(expiry - (Date.now() + 86_400_000))).toBeLessThan(5 * 60_000);
-    expect(await page.$$eval('#popup-network li', (items) => items.map((i) => i.textContent))).toEqual(grace.network.map((a) => `${a.site_name}: ${a.reputation} reputation`));
+    expect(await page.$$eval('#popup-network li', (items) => items.map((i) => i.textContent))).toEqual(grace.network.map((a) => `${a.site_name}: ${a.reputation.toLocaleString('en-US')} reputation`));
     expect(navigations).toEqual([`${ex.url}/`]);
     // The popup asked for the scope and for network users; the session is the page's session.
     const authorize = ex.se.requests.find((r) => r.path === '/oauth');
@@ -252,6 +257,76 @@ describe('the example app in Chromium', () => {
 
     await page.goto(`${ex.url}/profile`);
     await page.waitForURL((url) => url.href.startsWith(ex.se.authorizationURL));
+    await expectNoTokenInBrowser([page]);
+  });
+
+  it('a plain link to /auth/logout shows a confirmation page whose button logs out', async () => {
+    const page = await trail.context.newPage();
+    await page.goto(`${ex.url}/login`);
+    await approveOnConsentPage(page, userNamed('Ada Sandbox').accountId);
+    await page.waitForURL(`${ex.url}/profile`);
+    const [token] = sandboxTokens();
+
+    const confirm = await page.goto(`${ex.url}/auth/logout`);
+    expect(confirm?.status()).toBe(200);
+    expect(confirm?.headers()['content-type']).toMatch(/^text\/html/);
+    expect(await page.textContent('h1')).toBe('Log out?');
+    // Showing the page changed nothing: still logged in, token not revoked.
+    expect(ex.se.requests.some((r) => r.path.endsWith('/invalidate'))).toBe(false);
+    expect(await page.textContent('header .who')).toBe('Ada Sandbox');
+
+    await page.click('#logout-confirm-button');
+    await page.waitForURL(`${ex.url}/`);
+    expect(await page.isVisible('#login-form')).toBe(true);
+    expect(ex.se.requests.some((r) => r.path === `/2.3/access-tokens/${token}/invalidate`)).toBe(true);
+    await page.goto(`${ex.url}/auth/logout`);
+    expect(await page.textContent('#logout-none')).toBe('You are not logged in.');
+    await expectNoTokenInBrowser([page]);
+  });
+
+  it('fits a 375 px phone screen on every page (no sideways scroll) and at 1280 px; saves both screenshots', async () => {
+    const page = await trail.context.newPage();
+    await page.setViewportSize({ width: 375, height: 740 });
+    const widths: Record<string, number> = {};
+    const measure = async (name: string): Promise<void> => {
+      widths[name] = await page.evaluate(() => document.documentElement.scrollWidth);
+    };
+    await page.goto(`${ex.url}/`);
+    await measure('home');
+    // The favicon is linked and served.
+    const icon = await page.getAttribute('link[rel="icon"]', 'href');
+    expect((await page.request.get(`${ex.url}${icon}`)).headers()['content-type']).toMatch(/^image\/svg\+xml/);
+    await page.goto(`${ex.url}/login-failed?error=access_denied`);
+    await measure('login-failed');
+    await page.goto(`${ex.url}/no/such/page`);
+    await measure('404');
+    // With no_expiry the profile shows no clock time, so the screenshots come out the same every run.
+    await page.goto(`${ex.url}/login?scope=read_inbox&scope=no_expiry`);
+    await page.waitForURL((url) => url.href.startsWith(ex.se.authorizationURL));
+    await measure('consent');
+    // The callback URL wraps inside the consent page rather than running off it.
+    const callback = await page.$eval('code', (c) => ({ right: c.getBoundingClientRect().right, text: c.textContent }));
+    expect(callback.text).toBe(`${ex.url}/auth/callback`);
+    expect(callback.right).toBeLessThanOrEqual(375);
+    await approveOnConsentPage(page, userNamed('Ada Sandbox').accountId);
+    await page.waitForURL(`${ex.url}/profile`);
+    await measure('profile');
+    // The network table fits its card too (it would scroll inside the card rather than the page).
+    expect(await page.$eval('.table-scroll', (t) => t.scrollWidth - t.clientWidth)).toBe(0);
+    mkdirSync(dirname(SCREENSHOTS[375]), { recursive: true });
+    await page.screenshot({ path: SCREENSHOTS[375], fullPage: true, animations: 'disabled' });
+    await page.goto(`${ex.url}/inbox`);
+    await measure('inbox');
+    await page.goto(`${ex.url}/auth/logout`);
+    await measure('logout');
+
+    for (const [name, width] of Object.entries(widths)) expect(width, name).toBeLessThanOrEqual(375);
+    expect(Object.keys(widths)).toHaveLength(7);
+
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${ex.url}/profile`);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+    await page.screenshot({ path: SCREENSHOTS[1280], fullPage: true, animations: 'disabled' });
     await expectNoTokenInBrowser([page]);
   });
 });
