@@ -7,6 +7,8 @@ export default defineConfig({
     'sandbox/cli': 'src/sandbox/cli.ts',
   },
   format: ['esm', 'cjs'],
+  // Declarations from the sources alone (tsconfig.build.json), not the tests and example app.
+  tsconfig: 'tsconfig.build.json',
   dts: { entry: { index: 'src/index.ts', 'sandbox/index': 'src/sandbox/index.ts' } },
   target: 'node20',
   platform: 'node',
