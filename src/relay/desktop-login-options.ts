@@ -179,7 +179,8 @@ export function resolveDesktopLogin(input: DesktopLoginOptions, defaultOpener: (
     if (foreign !== undefined) {
       throw new TypeError(`desktopLogin: options.${foreign} is only used with redirect: '${loopback ? 'relay' : 'loopback'}' (this login has redirect: '${loopback ? 'loopback' : 'relay'}')`);
     }
-    if (input['open'] !== undefined && input['openBrowser'] !== undefined) {
+    const given: Record<string, unknown> = input;
+    if (given['open'] !== undefined && given['openBrowser'] !== undefined) {
       throw new TypeError('desktopLogin: give options.openBrowser or its former name options.open, not both (e.g. openBrowser: (url) => console.log(url))');
     }
   }
@@ -207,11 +208,17 @@ export function resolveDesktopLogin(input: DesktopLoginOptions, defaultOpener: (
   return {
     ...common(parsed),
     redirect: 'relay',
-    relayURL: parsed.relayURL.replace(/\/+$/, ''),
+    relayURL: withoutTrailingSlashes(parsed.relayURL),
     appId: appId === false ? undefined : appId,
     pollInterval: parsed.pollInterval,
     maxConnectionFailures: parsed.maxConnectionFailures,
   };
+}
+
+function withoutTrailingSlashes(url: string): string {
+  let end = url.length;
+  while (end > 0 && url[end - 1] === '/') end -= 1;
+  return url.slice(0, end);
 }
 
 /** The default of `openBrowser` in relay mode (and the first step of loopback mode's): the URL on stderr. */

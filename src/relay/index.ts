@@ -8,6 +8,8 @@ export { MemoryRelayStore, MEMORY_STORE_WARNING_CODE } from './memory-store.js';
 export type { MemoryRelayStoreOptions } from './memory-store.js';
 export { RedisRelayStore } from './redis-store.js';
 export type { RedisRelayClient, RedisRelaySubscriber, RedisRelayStoreOptions } from './redis-store.js';
+// The deprecated alias stays exported until 1.0 so that 0.1 code keeps compiling.
+// eslint-disable-next-line @typescript-eslint/no-deprecated
 export type { PollRateLimitOptions, RateLimitOptions } from './address-rate-limit.js';
 export { isRelayKey } from './relay-keys.js';
 export type { RelayErrorName } from './relay-result.js';

@@ -50,7 +50,7 @@ export async function loopbackLogin(config: ResolvedLoopbackLogin, run: LoginRun
     const verdict = judge(req, host, run.state);
     if ('status' in verdict) {
       log(`refused a request to the loopback listener: HTTP ${verdict.status}`);
-      answer(res, verdict.status, verdict.message, verdict.allow);
+      void answer(res, verdict.status, verdict.message, verdict.allow);
       return;
     }
     // Exactly one: later requests (a reload, a second tab) find the listener closed or get 409.

@@ -159,9 +159,10 @@ async function token(config: ResolvedRelayOptions, waits: Set<AbortController>, 
   if (!(wait >= 0 && wait <= config.maxWait)) return json(res, 400, 'invalid_wait', `wait must be whole seconds from 0 to ${config.maxWait}`);
   const id = storageKey(app.appId, key);
   try {
-    const stored = wait === 0 ? await config.store.take(id) : await longPoll(config, waits, id, wait * 1000, res);
-    if (stored === 'gone') return;
-    if (stored === 'closing') return json(res, 503, 'shutting_down', 'The relay is shutting down');
+    const outcome = wait === 0 ? { found: await config.store.take(id) } : await longPoll(config, waits, id, wait * 1000, res);
+    if (outcome === 'gone') return;
+    if (outcome === 'closing') return json(res, 503, 'shutting_down', 'The relay is shutting down');
+    const stored = outcome.found;
     if (stored === undefined) return json(res, 404, 'no_token', 'No result for this key: unknown, already fetched or expired');
     const answer = answerFor(stored);
     noStore(res);
@@ -182,7 +183,7 @@ async function longPoll(
   id: string,
   waitMs: number,
   res: Response,
-): Promise<string | undefined | 'gone' | 'closing'> {
+): Promise<{ readonly found: string | undefined } | 'gone' | 'closing'> {
   const controller = new AbortController();
   const { signal } = controller;
   let gone = false;
@@ -206,7 +207,7 @@ async function longPoll(
       notified = false;
       const stored = await config.store.take(id);
       if (stored !== undefined) {
-        if (!gone) return stored;
+        if (!gone) return { found: stored };
         // The client left while we took it: put it back rather than lose it. The key is used now, and a
         // store accepts only this exact value over it, for the rest of the key's TTL.
         const restored = await config.store.setIfAbsent(id, stored, config.ttlMs).catch(() => false);
@@ -214,7 +215,7 @@ async function longPoll(
         return 'gone';
       }
       const remaining = deadline - Date.now();
-      if (remaining <= 0) return undefined;
+      if (remaining <= 0) return { found: undefined };
       // Aborted while the store was taking (close() or a disconnect): look no more, don't wait.
       if (!notified && !signal.aborted) {
         await new Promise<void>((resolve) => {

@@ -55,7 +55,7 @@ function loginOptions(relay: RunningRelay, overrides: Partial<DesktopLoginOption
     relayURL: relay.url,
     authorizationURL: se.authorizationURL,
     tokenURL: se.tokenURL,
-    open: browser(),
+    openBrowser: browser(),
     ...overrides,
   };
 }
@@ -158,6 +158,13 @@ describe('desktopLogin', () => {
     }
   });
 
+  it('still takes the former name open for openBrowser', async () => {
+    const relay = await relayWith();
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- the alias under test
+    const result = await desktopLogin({ clientID: '1002', relayURL: relay.url, authorizationURL: se.authorizationURL, tokenURL: se.tokenURL, open: browser() });
+    expect(result.accessToken).toBeTruthy();
+  });
+
   it('sends no appid with appId: false', async () => {
     const relay = await relayWith();
     await desktopLogin(loginOptions(relay, { appId: false }));
@@ -166,7 +173,7 @@ describe('desktopLogin', () => {
 
   it('rejects with ACCESS_DENIED when the person refuses, and exchanges nothing', async () => {
     const relay = await relayWith();
-    const error: unknown = await desktopLogin(loginOptions(relay, { open: browser({ approve: false }) })).catch((e: unknown) => e);
+    const error: unknown = await desktopLogin(loginOptions(relay, { openBrowser: browser({ approve: false }) })).catch((e: unknown) => e);
     expect(isStackExchangeError(error) && error.code).toBe('ACCESS_DENIED');
     expect(se.requests.filter((r) => r.path.startsWith('/oauth/access_token'))).toEqual([]);
   });
@@ -175,7 +182,7 @@ describe('desktopLogin', () => {
     const relay = await relayWith();
     const timers = capturedSleep();
     const urls: string[] = [];
-    const login = desktopLogin(loginOptions(relay, { open: () => undefined, timeout: 120_000, sleep: timers.sleep, fetch: recordingFetch(urls) })).catch((e: unknown) => e);
+    const login = desktopLogin(loginOptions(relay, { openBrowser: () => undefined, timeout: 120_000, sleep: timers.sleep, fetch: recordingFetch(urls) })).catch((e: unknown) => e);
     await vi.waitFor(() => expect(urls.filter((u) => u.includes('/token?'))).toHaveLength(1), { interval: 5 });
     expect(timers.pending()).toEqual([120_000]);
     timers.fire(120_000);
@@ -189,7 +196,7 @@ describe('desktopLogin', () => {
   it('rejects with LOGIN_TIMEOUT when its timeout timer fires during the pause between polls', async () => {
     const relay = await relayWith({ maxWait: 0 });
     const timers = capturedSleep();
-    const login = desktopLogin(loginOptions(relay, { open: () => undefined, timeout: 60_000, pollInterval: 5000, sleep: timers.sleep })).catch((e: unknown) => e);
+    const login = desktopLogin(loginOptions(relay, { openBrowser: () => undefined, timeout: 60_000, pollInterval: 5000, sleep: timers.sleep })).catch((e: unknown) => e);
     // The first poll asks for a wait the relay refuses; the second, without one, finds nothing: then it pauses.
     await vi.waitFor(() => expect(timers.pending()).toHaveLength(2), { interval: 5 });
     // The pause: pollInterval less the time the empty poll took.
@@ -224,12 +231,12 @@ describe('desktopLogin', () => {
     const plan = ['dead', 'dead', 'live', 'dead', 'dead'];
     const urls: string[] = [];
     const flaky: typeof fetch = (input, init) => {
-      const url = String(input);
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       urls.push(url);
       const target = plan.shift() === 'dead' ? url.replace(relay.url, dead) : url.replace(/&wait=\d+/, '');
       return fetch(target, init);
     };
-    const result = await desktopLogin(loginOptions(relay, { maxConnectionFailures: 3, sleep: timers.sleep, fetch: flaky, open: browser({ delay: 0 }) }));
+    const result = await desktopLogin(loginOptions(relay, { maxConnectionFailures: 3, sleep: timers.sleep, fetch: flaky, openBrowser: browser({ delay: 0 }) }));
     expect(result.accessToken).toBeTruthy();
     expect(urls.length).toBeGreaterThanOrEqual(6);
   });
@@ -238,7 +245,7 @@ describe('desktopLogin', () => {
     const relay = await relayWith();
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    const error: unknown = await desktopLogin(loginOptions(relay, { open: () => undefined, signal: controller.signal })).catch((e: unknown) => e);
+    const error: unknown = await desktopLogin(loginOptions(relay, { openBrowser: () => undefined, signal: controller.signal })).catch((e: unknown) => e);
     expect(isStackExchangeError(error) && error.code).toBe('LOGIN_ABORTED');
   });
 
@@ -246,7 +253,7 @@ describe('desktopLogin', () => {
     const relay = await relayWith();
     const open = vi.fn();
     const urls: string[] = [];
-    const error: unknown = await desktopLogin(loginOptions(relay, { open, signal: AbortSignal.abort(), fetch: recordingFetch(urls) })).catch((e: unknown) => e);
+    const error: unknown = await desktopLogin(loginOptions(relay, { openBrowser: open, signal: AbortSignal.abort(), fetch: recordingFetch(urls) })).catch((e: unknown) => e);
     expect(isStackExchangeError(error) && error.code).toBe('LOGIN_ABORTED');
     expect(open).not.toHaveBeenCalled();
     expect(urls).toEqual([]);
@@ -264,9 +271,9 @@ describe('desktopLogin', () => {
       });
       expect(res.status).toBe(204);
     };
-    const error: unknown = await desktopLogin(loginOptions(relay, { open: plant })).catch((e: unknown) => e);
+    const error: unknown = await desktopLogin(loginOptions(relay, { openBrowser: plant })).catch((e: unknown) => e);
     expect(isStackExchangeError(error) && error.code).toBe('RELAY_ERROR');
-    expect(String((error as Error).message)).not.toContain('PLANTEDTOKEN');
+    expect((error as Error).message).not.toContain('PLANTEDTOKEN');
     expect(se.requests.filter((r) => r.path.startsWith('/oauth/access_token'))).toEqual([]);
   });
 
@@ -274,7 +281,7 @@ describe('desktopLogin', () => {
     for (const maxWait of [0, 10]) {
       const relay = await relayWith({ maxWait });
       const urls: string[] = [];
-      const result = await desktopLogin(loginOptions(relay, { pollInterval: 20, fetch: recordingFetch(urls), open: browser({ delay: 100 }) }));
+      const result = await desktopLogin(loginOptions(relay, { pollInterval: 20, fetch: recordingFetch(urls), openBrowser: browser({ delay: 100 }) }));
       expect(result.accessToken, `maxWait ${maxWait}`).toBeTruthy();
       const waits = urls.filter((u) => u.includes('/token?')).map((u) => new URL(u).searchParams.get('wait'));
       expect(waits[0]).toBe('30');
@@ -301,7 +308,7 @@ describe('desktopLogin', () => {
 
   it('rejects with RELAY_ERROR when the relay refuses the app id', async () => {
     const relay = await relayWith({ clientIds: ['9999'] });
-    const error: unknown = await desktopLogin(loginOptions(relay, { open: () => undefined })).catch((e: unknown) => e);
+    const error: unknown = await desktopLogin(loginOptions(relay, { openBrowser: () => undefined })).catch((e: unknown) => e);
     expect(isStackExchangeError(error) && error.code).toBe('RELAY_ERROR');
     expect((error as Error).message).toContain('app_not_allowed');
   });
@@ -324,14 +331,17 @@ describe('desktopLogin', () => {
     await expect(desktopLogin({ ...base, timeout: 0 })).rejects.toThrow(/options\.timeout/);
     await expect(desktopLogin({ ...base, tokenURL: 'ftp://x' })).rejects.toThrow(/options\.tokenURL/);
     await expect(desktopLogin({ ...base, site: 'a/b' })).rejects.toThrow(/options\.site/);
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- the deprecated alias is still validated
     await expect(desktopLogin({ ...base, open: 'x' as never })).rejects.toThrow(/options\.open/);
+    await expect(desktopLogin({ ...base, openBrowser: 'x' as never })).rejects.toThrow(/options\.openBrowser/);
     await expect(desktopLogin({ ...base, maxConnectionFailures: 0 })).rejects.toThrow(/options\.maxConnectionFailures/);
     await expect(desktopLogin({ ...base, sleep: 5 as never })).rejects.toThrow(/options\.sleep must be a function/);
     await expect(desktopLogin({ ...base, pollIntervall: 5 } as never)).rejects.toThrow(/unknown option "pollIntervall" \(did you mean pollInterval\?\)/);
     await expect(desktopLogin({ ...base, redirect: 'popup' } as never)).rejects.toThrow(/options\.redirect must be one of "relay", "loopback"/);
-    await expect(desktopLogin({ ...base, port: 8080 } as never)).rejects.toThrow(/options\.port is only used with redirect: 'loopback'/);
+    await expect(desktopLogin({ ...base, port: 8080 })).rejects.toThrow(/options\.port is only used with redirect: 'loopback'/);
     await expect(desktopLogin({ clientID: '1', redirect: 'loopback', relayURL: 'https://relay.example/auth' } as never)).rejects.toThrow(/options\.relayURL is only used with redirect: 'relay'/);
     await expect(desktopLogin({ clientID: '1', redirect: 'loopback', port: 70_000 })).rejects.toThrow(/options\.port/);
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- both names at once are refused
     await expect(desktopLogin({ ...base, open: () => undefined, openBrowser: () => undefined })).rejects.toThrow(/not both/);
   });
 });

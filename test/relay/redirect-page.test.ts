@@ -132,7 +132,7 @@ describe('the redirect page in headless Chromium', () => {
       document.body.append(script);
     });
     expect(await page.title()).toBe('Sign-in');
-    await expect.poll(() => recorded.console.some((line) => /Content Security Policy/.test(line))).toBe(true);
+    await expect.poll(() => recorded.console.some((line) => line.includes('Content Security Policy'))).toBe(true);
     await page.close();
   });
 });
