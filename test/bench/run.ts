@@ -1,5 +1,6 @@
 import { createSandbox, sampleUsers } from 'passport-stackexchange-oauth2/sandbox';
 import { benchLogins } from './login-throughput.js';
+import { benchRelayFlood } from './relay-flood.js';
 
 // `npm run bench`: numbers to compare between commits on the same machine, never a pass/fail test.
 const total = Number(process.env.BENCH_LOGINS ?? 400);
@@ -16,4 +17,10 @@ try {
   }
 } finally {
   await se.close();
+}
+
+// The relay under a flood of writes from one address (issue 10's audit): what is stored, how fast it is refused.
+for (const r of await benchRelayFlood(Number(process.env.BENCH_RELAY_WRITES ?? 10_000))) {
+  const statuses = Object.entries(r.statuses).map(([status, n]) => `${n}×${status}`).join(' ');
+  console.log(`relay flood, ${r.name.padEnd(28)} ${r.writes} writes in ${r.seconds.toFixed(2)} s   ${statuses}   ${r.keys} keys stored${r.bytesPerKey === undefined ? '' : ` (${r.bytesPerKey} B each in Redis)`}`);
 }
