@@ -4,9 +4,10 @@ import type { SandboxContext } from './context.js';
 import { LOGIN_SUCCESS_PATH } from './oauth.js';
 import { resolveOptions } from './options.js';
 import { sampleQuestions } from './sample-data.js';
+import { parseAuthorizeOptions, parseFaultOptions, parseIssueTokenOptions } from './method-options.js';
 import { ApiRequestLog } from './request-log.js';
 import { listen } from './server.js';
-import { SandboxState, SCOPES } from './state.js';
+import { SandboxState } from './state.js';
 import { AddressBans, BackoffRegistry, normalizeFamily, RateLimiter } from './throttle.js';
 import type { ApiFault, AuthorizeOptions, FaultOptions, IssuedToken, IssueTokenOptions, Sandbox, SandboxOptions, SandboxStats, TokenFault } from './types.js';
 
@@ -59,19 +60,15 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const server = await listen(ctx, o.host, o.port);
   const url = server.url;
 
-  function fault(target: 'token' | 'api', kind: string | null, faultOptions: FaultOptions = {}): void {
+  function fault(target: 'token' | 'api', kind: string | null, faultOptions?: FaultOptions): void {
     const known = target === 'token' ? TOKEN_FAULTS : target === 'api' ? API_FAULTS : undefined;
     if (!known) throw new TypeError(`sandbox.fault: target must be 'token' or 'api' (e.g. fault('token', 'hang'))`);
     if (kind !== null && !known.includes(kind)) {
       throw new TypeError(`sandbox.fault: ${target} fault must be one of ${known.join(', ')} or null (e.g. fault('${target}', '${known[0]}'))`);
     }
-    const times = faultOptions.times;
-    if (times !== undefined && (!Number.isInteger(times) || times < 1)) {
-      throw new TypeError(`sandbox.fault: options.times must be a positive integer (e.g. { times: 1 })`);
-    }
-    const seconds = faultOptions.seconds;
-    if (seconds !== undefined && (kind !== 'ban' || typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0)) {
-      throw new TypeError(`sandbox.fault: options.seconds is a positive number of seconds, for the 'ban' API fault only (e.g. fault('api', 'ban', { seconds: 30 }))`);
+    const { times, seconds } = parseFaultOptions(faultOptions);
+    if (seconds !== undefined && kind !== 'ban') {
+      throw new TypeError(`sandbox.fault: options.seconds is for the 'ban' API fault only (e.g. fault('api', 'ban', { seconds: 30 }))`);
     }
     const active = kind === null ? null : { kind, remaining: times ?? null, ...(seconds === undefined ? {} : { seconds }) };
     if (target === 'token') ctx.faults.token = active as SandboxContext['faults']['token'];
@@ -114,26 +111,29 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       }
       ctx.backoffs.set(normalized, seconds);
     },
-    issueToken(issue: IssueTokenOptions): IssuedToken {
+    issueToken(options: IssueTokenOptions): IssuedToken {
+      const issue = parseIssueTokenOptions(options);
       if (!ctx.usersById.has(issue.accountId)) {
-        throw new TypeError(`sandbox.issueToken: accountId must be one of the users or generated users (e.g. { accountId: ${ctx.users[0]?.accountId} })`);
+        throw new TypeError(`sandbox.issueToken: options.accountId must be one of the users or generated users (e.g. accountId: ${ctx.users[0]?.accountId})`);
       }
       const clientId = issue.clientId ?? ctx.clients[0]?.clientId ?? '';
       if (!ctx.clientsById.has(clientId)) {
-        throw new TypeError(`sandbox.issueToken: clientId must be a registered app (e.g. { clientId: '${ctx.clients[0]?.clientId}' })`);
+        throw new TypeError(`sandbox.issueToken: options.clientId must be a registered app (e.g. clientId: '${ctx.clients[0]?.clientId}')`);
       }
-      const scope = issue.scope ?? [];
-      const unknown = scope.filter((s) => !(SCOPES as readonly string[]).includes(s));
-      if (unknown.length > 0) throw new TypeError(`sandbox.issueToken: unknown scope ${unknown.join(', ')} (e.g. { scope: ['read_inbox'] })`);
-      const record = ctx.state.issueToken(clientId, issue.accountId, [...new Set(scope)]);
+      const record = ctx.state.issueToken(clientId, issue.accountId, issue.scope);
       return record.expiresAt === null ? { accessToken: record.token } : { accessToken: record.token, expires: ctx.state.tokenLifetimeSeconds };
     },
     expireToken(token: string): void {
       ctx.state.expire(token);
     },
-    authorize(authorizeUrl: string | URL, choice: AuthorizeOptions = {}): Promise<URL> {
-      const accountId = choice.accountId ?? ctx.users[0]?.accountId ?? 0;
-      return driveConsent(authorizeUrl, { accountId, approve: choice.approve ?? true });
+    authorize(authorizeUrl: string | URL, options?: AuthorizeOptions): Promise<URL> {
+      let choice: ReturnType<typeof parseAuthorizeOptions>;
+      try {
+        choice = parseAuthorizeOptions(options);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return driveConsent(authorizeUrl, { accountId: choice.accountId ?? ctx.users[0]?.accountId ?? 0, approve: choice.approve });
     },
     reset(): void {
       ctx.requests.length = 0;

@@ -71,7 +71,14 @@ describe('createSandbox', () => {
       expect(se.issueToken({ accountId, scope: ['no_expiry'] })).toEqual({ accessToken: expect.stringMatching(/\)\)$/) as string });
       expect(() => se.issueToken({ accountId: 1 })).toThrow(TypeError);
       expect(() => se.issueToken({ accountId, clientId: 'nope' })).toThrow(TypeError);
-      expect(() => se.issueToken({ accountId, scope: ['admin'] })).toThrow(TypeError);
+      expect(() => se.issueToken({ accountId, scope: ['admin'] })).toThrow(/sandbox\.issueToken: options\.scope must be an array of scopes/);
+      expect(() => se.issueToken({ accountId, scopes: ['read_inbox'] } as never)).toThrow('sandbox.issueToken: unknown option "scopes" (did you mean scope?)');
+      expect(() => se.fault('api', 'ban', { time: 1 } as never)).toThrow('sandbox.fault: unknown option "time" (did you mean times?)');
+      await expect(se.authorize(se.authorizationURL, { approved: false } as never)).rejects.toThrow('sandbox.authorize: unknown option "approved" (did you mean approve?)');
+      await expect(se.authorize(se.authorizationURL, { accountId: 'ada' } as never)).rejects.toThrow(/sandbox\.authorize: options\.accountId/);
+      // Generated people can hold tokens too.
+      const generated = se.generatedUsers[0]?.accountId ?? 0;
+      expect(se.issueToken({ accountId: generated }).accessToken).toMatch(/\)\)$/);
     } finally {
       await se.close();
     }
