@@ -1,4 +1,8 @@
 import { logger } from '../util/debug.js';
+import { isRecord } from '../util/is-record.js';
+import { optional, parseOptions, passThrough, positiveNumber } from '../util/options-schema.js';
+import type { OptionRule } from '../util/options-schema.js';
+import { MAX_TIMER_MS } from '../util/timers.js';
 import { RelayStoreError } from './relay-store.js';
 import type { RelayStore } from './relay-store.js';
 import { KeyListeners } from './key-listeners.js';
@@ -60,6 +64,21 @@ export interface RedisRelayStoreOptions {
   commandTimeout?: number;
 }
 
+function isClient(value: unknown): value is RedisRelayClient {
+  return isRecord(value) && typeof value['sendCommand'] === 'function' && typeof value['duplicate'] === 'function';
+}
+
+const prefixRule: OptionRule<string> = (value, fail) => {
+  if (typeof value !== 'string' || value.length > 200) return fail('must be a string of at most 200 characters', "'myapp:relay:'");
+  return value;
+};
+
+const SCHEMA = {
+  client: passThrough(isClient, 'must be a node redis v5 client', 'await createClient({ url }).connect()'),
+  prefix: optional(prefixRule, 'se-relay:'),
+  commandTimeout: optional(positiveNumber('1000', { integer: true, max: MAX_TIMER_MS }), 1000),
+};
+
 /**
  * A relay store in Redis (6.0 or newer), shared by every relay instance. Two small Lua scripts
  * (`EVAL`) keep each key writable once per TTL: the first write stores the value with `PX ttl`; a take
@@ -71,7 +90,11 @@ export interface RedisRelayStoreOptions {
  * closed by {@link RedisRelayStore.close}. When Redis is down, every method rejects with a
  * {@link RelayStoreError} at once (or after `commandTimeout`), never queueing commands for later.
  *
- * @throws TypeError when `client` is missing or an option is malformed.
+ * Every key lives at most its TTL. Run Redis with `maxmemory-policy noeviction` (or give the relay a
+ * Redis of its own): an evicting policy could drop an unread result or a used key's marker early,
+ * while `noeviction` makes a full Redis refuse the write, which the relay answers with 503.
+ *
+ * @throws TypeError when `client` is missing or an option is malformed or unknown.
  */
 export class RedisRelayStore implements RelayStore {
   readonly #client: RedisRelayClient;
@@ -85,22 +108,11 @@ export class RedisRelayStore implements RelayStore {
   #closed = false;
 
   constructor(options: RedisRelayStoreOptions) {
-    const client = (options as Partial<RedisRelayStoreOptions> | undefined)?.client;
-    if (!client || typeof client.sendCommand !== 'function' || typeof client.duplicate !== 'function') {
-      throw new TypeError('RedisRelayStore: options.client must be a node redis v5 client (e.g. client: await createClient({ url }).connect())');
-    }
-    const prefix = options.prefix ?? 'se-relay:';
-    if (typeof prefix !== 'string' || prefix.length > 200) {
-      throw new TypeError("RedisRelayStore: options.prefix must be a string of at most 200 characters (e.g. prefix: 'myapp:relay:')");
-    }
-    const timeout = options.commandTimeout ?? 1000;
-    if (!Number.isSafeInteger(timeout) || timeout <= 0) {
-      throw new TypeError('RedisRelayStore: options.commandTimeout must be a positive integer of milliseconds (e.g. commandTimeout: 1000)');
-    }
-    this.#client = client;
-    this.#prefix = prefix;
-    this.#channel = `${prefix}ready`;
-    this.#timeout = timeout;
+    const parsed = parseOptions('RedisRelayStore', options, SCHEMA, 'new RedisRelayStore({ client: await createClient({ url }).connect() })');
+    this.#client = parsed.client;
+    this.#prefix = parsed.prefix;
+    this.#channel = `${parsed.prefix}ready`;
+    this.#timeout = parsed.commandTimeout;
   }
 
   /** {@inheritDoc RelayStore.setIfAbsent} */

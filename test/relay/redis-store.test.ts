@@ -208,5 +208,6 @@ describe('RedisRelayStore', () => {
     expect(() => new RedisRelayStore({} as never)).toThrow(/options\.client/);
     expect(() => new RedisRelayStore({ client, commandTimeout: 0 })).toThrow(/options\.commandTimeout/);
     expect(() => new RedisRelayStore({ client, prefix: 5 as never })).toThrow(/options\.prefix/);
+    expect(() => new RedisRelayStore({ client, prefx: 'a:' } as never)).toThrow(/unknown option "prefx" \(did you mean prefix\?\)/);
   });
 });
