@@ -2,9 +2,9 @@ export { VERSION } from './version.js';
 
 export { StackExchangeError, isStackExchangeError } from './errors/stackexchange-error.js';
 export type { StackExchangeErrorOptions } from './errors/stackexchange-error.js';
-export { TokenError, TokenErrorCode, isTokenError } from './errors/token-error.js';
+export { TOKEN_ERROR_STATUS, TokenError, TokenErrorCode, isTokenError } from './errors/token-error.js';
 export type { TokenErrorOptions } from './errors/token-error.js';
-export { StackExchangeApiError, isStackExchangeApiError, statusForErrorId } from './errors/api-error.js';
+export { ApiErrorCode, StackExchangeApiError, isStackExchangeApiError, statusForErrorId } from './errors/api-error.js';
 export type { StackExchangeApiErrorOptions } from './errors/api-error.js';
 export { StackExchangeNetworkError, NetworkErrorCode, isStackExchangeNetworkError } from './errors/network-error.js';
 export type { StackExchangeNetworkErrorOptions } from './errors/network-error.js';

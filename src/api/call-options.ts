@@ -12,6 +12,29 @@ export interface CallOptions {
    * await client.get('/me', {}, { signal: AbortSignal.timeout(5000) });
    */
   signal?: AbortSignal | undefined;
+  /**
+   * `false` neither reads nor stores this call's answer in the client's response cache (identical
+   * reads in flight still share one request). Default `true`; ignored by writes.
+   */
+  cache?: boolean;
+}
+
+/** {@link CallOptions} validated. */
+export interface ResolvedCallOptions {
+  signal: AbortSignal | undefined;
+  cache: boolean;
+}
+
+/**
+ * Validates the `options` argument of the client method `caller`.
+ *
+ * @throws TypeError when `options` is not an object, `options.signal` is not an `AbortSignal` or `options.cache` not a boolean.
+ */
+export function callOptions(caller: string, options: CallOptions | undefined): ResolvedCallOptions {
+  const signal = callSignal(caller, options);
+  const cache = options?.cache ?? true;
+  if (typeof cache !== 'boolean') throw new TypeError(`StackExchangeClient: ${caller}() options.cache must be a boolean (e.g. { cache: false })`);
+  return { signal, cache };
 }
 
 /**

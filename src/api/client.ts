@@ -1,17 +1,25 @@
-import { StackExchangeApiError } from '../errors/api-error.js';
+import { randomUUID } from 'node:crypto';
+import { ApiErrorCode, StackExchangeApiError } from '../errors/api-error.js';
+import { NetworkErrorCode, StackExchangeNetworkError } from '../errors/network-error.js';
+import { StackExchangeError } from '../errors/stackexchange-error.js';
 import { logger } from '../util/debug.js';
 import { redact } from '../util/redact.js';
+import { realSleep } from '../util/timers.js';
 import { userAgent } from '../util/user-agent.js';
-import { callSignal, type CallOptions } from './call-options.js';
+import type { LimitDecision } from './api-limits.js';
+import { callOptions, type CallOptions } from './call-options.js';
+import { describeMethod, type ApiItem, type ApiParams, type ApiReadPath, type ApiWritePath, type MethodInfo } from './catalogue.js';
 import { resolveClientOptions, type ResolvedClientOptions, type StackExchangeClientOptions } from './client-options.js';
+import { filterParams, type FilterDefinition } from './filters.js';
 import { sendRequest, type HttpAnswer } from './http.js';
+import { InFlight } from './in-flight.js';
 import { mapConcurrent } from './map-concurrent.js';
 import { appendParams, type RequestParams } from './params.js';
 import { parseResponse } from './parse-response.js';
-import { fillPath, isNetworkWide, methodFamily, type FilledPath } from './path-template.js';
-import type { ReleaseSlot } from './rate-limiter.js';
+import { fillPath, type FilledPath } from './path-template.js';
+import { quotaId, requestKey, tokenGroup } from './request-key.js';
 import { withRetry } from './retry.js';
-import type { AccessTokenInfo, ApiResponse, Quota } from './types.js';
+import type { AccessTokenInfo, ApiResponse, Filter, Quota } from './types.js';
 
 const log = logger('api');
 
@@ -19,28 +27,56 @@ const log = logger('api');
 export type PaginateParams = RequestParams & {
   /** The first page to fetch. Default 1. */
   page?: number;
-  /** Stop after this many pages even when `has_more` is still true. Default: no limit. */
+  /** Stop after this many pages (over all parts of a split vector) even when `has_more` is still true. Default: no limit. */
   maxPages?: number;
 };
 
-interface SendOptions {
+/** A ban of unknown length (a `throttle_violation` whose message gives no N) pauses the API root this long. */
+export const UNKNOWN_BAN_SECONDS = 30;
+
+/** What one call carries through its requests. */
+interface CallContext {
+  /** The caller's signals and the call's deadline, combined. */
+  signal: AbortSignal;
+  /** Monotonic time (ms) past which the call fails. */
+  deadlineAt: number;
+  /** Read and store the response cache. */
+  cache: boolean;
   /** Send the client's `access_token` with the request. */
   sendToken: boolean;
   /** The answer speaks about the client's own token (for `onTokenRejected`). */
   ownToken: boolean;
-  /** The caller's abort signal. */
-  signal: AbortSignal | undefined;
+}
+
+/** One request, ready to send. */
+interface Prepared {
+  httpMethod: 'GET' | 'POST';
+  info: MethodInfo;
+  /** The API method for messages, redacted. */
+  method: string;
+  url: string;
+  body: string | undefined;
+  /** Whether the client's token goes with it. */
+  withToken: boolean;
 }
 
 // Params the client sets itself; taking them from params would bypass the constructor's checks.
 const RESERVED = ['key', 'access_token'] as const;
+
+// Reads in flight, shared by every client of the process: keys are hashes of whole URLs.
+const inFlight = new InFlight<ApiResponse<unknown>>();
+
+// Filters never expire: one /filters/create per definition, API root and key in the process.
+const filters = new Map<string, Promise<string>>();
+
+const now = (): number => performance.now();
 
 /**
  * Merges the answers of a vector call split into several requests: items in request order, `hasMore`
  * when any part has more, the lowest `quotaRemaining` (the latest), the longest `backoff`, and the last
  * part's wrapper as `raw`.
  */
-function mergeAnswers<T>(parts: ApiResponse<T>[]): ApiResponse<T> {
+function mergeAnswers<T>(parts: Array<ApiResponse<T>>): ApiResponse<T> {
   const last = parts[parts.length - 1] as ApiResponse<T>;
   const backoffs = parts.flatMap((p) => (p.backoff === undefined ? [] : [p.backoff]));
   return {
@@ -54,32 +90,45 @@ function mergeAnswers<T>(parts: ApiResponse<T>[]): ApiResponse<T> {
 }
 
 /**
- * A typed client of the Stack Exchange API v2.3 that keeps Stack Exchange's rate-limit contract:
+ * A typed client of the Stack Exchange API v2.3 that keeps Stack Exchange's throttle contract at
+ * production scale:
  *
- * - `backoff` is honoured per method family (`/me` counts as `/users/{ids}`): later calls of the family
- *   wait until it has passed, they do not fail;
- * - at most 30 requests per rolling second in the whole process by default, counted from when each
- *   answer arrived (calls queue, never drop), shared by every client for the same `apiURL`;
- * - vectors over 100 ids (20 tokens) are split into several requests, run a few at a time;
- * - reads (GET) are retried on network errors, timeouts, `internal_error` and
- *   `temporarily_unavailable` with exponential, jittered delays; writes and `throttle_violation` never.
+ * - every request passes the client's {@link ApiLimits} (`apiLimits`): at most 30 requests per second
+ *   per API root (process-wide by default, cluster-wide with {@link RedisApiLimits}), `backoff` per
+ *   method family (`/me` counts as `/users/{ids}`), throttle bans (nothing is sent during one) and the
+ *   daily quota. A wait longer than `maxWait` fails at once with `API_THROTTLED` (429 + `Retry-After`);
+ *   a used-up quota with `QUOTA_EXHAUSTED`;
+ * - identical reads within `cacheTTL` are answered from the response cache (`cache`), identical reads
+ *   in flight share one request; a write with a token drops that token's cached reads;
+ * - vectors over 100 ids (20 tokens) are split into several requests, run a few at a time, each sent
+ *   with `pagesize=100` unless the caller set `pagesize`, so `get()` returns every item of single-item
+ *   methods (`/users/{ids}`): 250 ids → 250 users in 3 requests;
+ * - reads are retried on network errors, timeouts, `internal_error` and `temporarily_unavailable` with
+ *   exponential, jittered delays, all within the call's `deadline`; writes, throttle violations and the
+ *   client's own refusals never;
+ * - answers are streamed and capped at `maxResponseBytes` decompressed.
  *
- * Every method takes an optional last argument `{ signal }` ({@link CallOptions}) to cancel the call,
- * wherever it is waiting.
+ * Every method takes an optional last argument ({@link CallOptions}) with a `signal` to cancel the
+ * call wherever it is waiting, and `cache: false` to bypass the response cache.
  *
  * Clients are cheap: create one per request with the user's token. The key and token are kept in
  * private fields, so logging the client does not print them.
  *
- * @throws TypeError from the constructor when an option is missing or malformed (the message names it).
+ * @throws TypeError from the constructor when an option is missing, malformed or unknown (the message names it).
  */
 export class StackExchangeClient {
   readonly #options: ResolvedClientOptions;
   readonly #userAgent: string;
+  readonly #quotaId: string;
+  readonly #group: string | undefined;
   #quota: Quota | undefined;
 
   constructor(options: StackExchangeClientOptions) {
     this.#options = resolveClientOptions(options);
     this.#userAgent = userAgent(this.#options.userAgent);
+    const { apiURL, key, accessToken } = this.#options;
+    this.#quotaId = quotaId(apiURL, key, accessToken);
+    this.#group = accessToken === undefined ? undefined : tokenGroup(apiURL, key, accessToken);
   }
 
   /** The site per-site methods are called on (option `site`, default `stackoverflow`). */
@@ -97,105 +146,161 @@ export class StackExchangeClient {
     return this.#options.accessToken !== undefined;
   }
 
-  /** The daily quota (`quota_max`, `quota_remaining`) as of this client's last answer; `undefined` before one. */
+  /** The daily quota (`quota_max`, `quota_remaining`) as of this client's last answer from Stack Exchange; `undefined` before one. */
   get quota(): Quota | undefined {
     return this.#quota === undefined ? undefined : { ...this.#quota };
   }
 
   /**
    * Calls a read method. `path` is a path template such as `/me`, `/users/{ids}` or
-   * `/questions/{id}/answers`; its placeholders are filled from `params` (URL-encoded, arrays joined
-   * with `;`) and the other params become the query, with `key`, `access_token` (when the client has
-   * one) and `site` (unless the method is network-wide or params set their own `site`). A vector over
-   * the method's limit (100, or 20 tokens) is split into several requests whose answers are merged.
-   * `options.signal` cancels the call (see {@link CallOptions}), including the parts of a split call
-   * not yet answered.
+   * `/questions/{id}/answers`; for a template of the catalogue ({@link API_METHODS}) the answer is
+   * typed (`get('/questions')` → `ApiResponse<Question>`), for others pass the item type
+   * (`get<MyItem>('/x/{id}')`). Placeholders are filled from `params` (URL-encoded, arrays joined with
+   * `;`) and the other params become the query, with `key`, `access_token` (when the client has one)
+   * and `site` (unless the method is network-wide, or `params.site` is `null`).
+   *
+   * A vector (a placeholder given an array) is sent with `pagesize=100` unless `params.pagesize` is
+   * set, and split into requests of at most 100 values (20 tokens) whose answers are merged: `get()`
+   * returns the first page of every part, which is every item for methods returning one item per id;
+   * {@link paginate} returns everything.
    *
    * @throws TypeError for a malformed path, params or options (a missing placeholder, `key`/`access_token` in params).
-   * @throws StackExchangeApiError when the API answers with an error wrapper.
-   * @throws StackExchangeNetworkError on timeouts, failed connections and unreadable answers (after retries).
-   * @throws `options.signal.reason` when the signal aborts before the answer arrived.
+   * @throws StackExchangeApiError when the API answers with an error wrapper, or the client refuses to
+   * send (`API_THROTTLED`: a ban, a backoff or a window wait over `maxWait`; `QUOTA_EXHAUSTED`).
+   * @throws StackExchangeNetworkError on timeouts, failed connections, unreadable or oversized answers
+   * (after retries), a passed `deadline` (`NETWORK_DEADLINE`), unreachable shared limits (`LIMITS_UNAVAILABLE`).
+   * @throws the abort reason when `options.signal` or the client's `signal` aborts before the answer arrived.
    */
+  get<P extends ApiReadPath>(path: P, params?: ApiParams<P>, options?: CallOptions): Promise<ApiResponse<ApiItem<P>>>;
+  get<T>(path: string, params?: RequestParams, options?: CallOptions): Promise<ApiResponse<T>>;
   async get<T>(path: string, params: RequestParams = {}, options?: CallOptions): Promise<ApiResponse<T>> {
-    const signal = callSignal('get', options);
-    const requests = fillPath(path, this.#checkParams(params), true);
-    const send = { sendToken: true, ownToken: true, signal };
-    if (requests.length === 1) return this.#read<T>(path, requests[0] as FilledPath, send);
-    const parts = await mapConcurrent(requests, this.#options.concurrency, (request) => this.#read<T>(path, request, send));
-    return mergeAnswers(parts);
+    const call = callOptions('get', options);
+    const info = describeMethod(path);
+    const requests = this.#parts(path, params);
+    return this.#withDeadline(info, call, async (ctx) => {
+      if (requests.length === 1) return this.#read<T>(info, requests[0] as FilledPath, ctx);
+      const parts = await mapConcurrent(requests, this.#options.concurrency, (request) => this.#read<T>(info, request, ctx));
+      return mergeAnswers(parts);
+    });
   }
 
   /**
    * Iterates over the items of every page of a read method, from `params.page` (default 1), until an
-   * answer has `has_more: false` or no items, or `params.maxPages` pages were fetched. A page is only
-   * requested when the loop asks for more items, so breaking out early saves the quota. Once
-   * `options.signal` aborts, the next step rejects with its reason (also between the items of a page
-   * already fetched) and no further page is requested.
+   * answer has `has_more: false` or no items, or `params.maxPages` pages were fetched. A split vector is
+   * paged part by part. A page is only requested when the loop asks for more items, so breaking out
+   * early saves the quota. Each page has its own `deadline`. Once a signal aborts, the next step
+   * rejects with its reason (also between the items of a page already fetched) and no further page is
+   * requested.
    *
    * @throws TypeError when `maxPages` or `page` is not a positive integer, and whatever {@link get} throws.
    */
+  paginate<P extends ApiReadPath>(path: P, params?: ApiParams<P> & PaginateParams, options?: CallOptions): AsyncGenerator<ApiItem<P>, void, undefined>;
+  paginate<T>(path: string, params?: PaginateParams, options?: CallOptions): AsyncGenerator<T, void, undefined>;
   async *paginate<T>(path: string, params: PaginateParams = {}, options?: CallOptions): AsyncGenerator<T, void, undefined> {
-    const signal = callSignal('paginate', options);
+    const call = callOptions('paginate', options);
     const { maxPages = Number.POSITIVE_INFINITY, page: first = 1, ...rest } = params;
     if (maxPages !== Number.POSITIVE_INFINITY && (!Number.isInteger(maxPages) || maxPages < 1)) {
       throw new TypeError('StackExchangeClient: params.maxPages must be a positive integer (e.g. maxPages: 5)');
     }
     if (!Number.isInteger(first) || first < 1) throw new TypeError('StackExchangeClient: params.page must be a positive integer (e.g. page: 1)');
-    for (let page = first; page - first < maxPages; page++) {
-      const answer = await this.get<T>(path, { ...rest, page }, { signal });
-      for (const item of answer.items) {
-        signal?.throwIfAborted();
-        yield item;
+    const info = describeMethod(path);
+    const signals = [this.#options.signal, call.signal].filter((s): s is AbortSignal => s !== undefined);
+    let pages = 0;
+    for (const part of this.#parts(path, rest)) {
+      for (let page = first; pages < maxPages; page++) {
+        pages++;
+        const request = { ...part, rest: { ...part.rest, page } };
+        const answer = await this.#withDeadline(info, call, (ctx) => this.#read<T>(info, request, ctx));
+        for (const item of answer.items) {
+          for (const signal of signals) signal.throwIfAborted();
+          yield item;
+        }
+        if (!answer.hasMore || answer.items.length === 0) break;
       }
-      if (!answer.hasMore || answer.items.length === 0) return;
     }
   }
 
   /**
    * Calls a write method with a form-encoded POST: the params left after filling the template, `key`,
-   * `access_token` and `site` go in the body. Waits for `backoff` and the rate limit like reads, but is
-   * never retried. Pass `preview: true` to validate without writing. `options.signal` cancels the call
-   * (see {@link CallOptions}); a write aborted while in flight may still have been carried out.
+   * `access_token` and `site` go in the body. Passes the limits like reads, but is never retried nor
+   * cached; once sent with a token, it drops that token's cached reads. Pass `preview: true` to
+   * validate without writing. A write aborted while in flight may still have been carried out.
    *
    * @throws TypeError for a malformed path, params or options, or a vector over the method's limit.
-   * @throws StackExchangeApiError when the API refuses (e.g. `write_failed`, `access_denied`).
-   * @throws StackExchangeNetworkError on timeouts, failed connections and unreadable answers.
-   * @throws `options.signal.reason` when the signal aborts before the answer arrived.
+   * @throws StackExchangeApiError when the API refuses (e.g. `write_failed`, `access_denied`) or the client does (see {@link get}).
+   * @throws StackExchangeNetworkError as {@link get}.
+   * @throws the abort reason when a signal aborts before the answer arrived.
    */
+  post<P extends ApiWritePath>(path: P, params?: ApiParams<P>, options?: CallOptions): Promise<ApiResponse<ApiItem<P>>>;
+  post<T>(path: string, params?: RequestParams, options?: CallOptions): Promise<ApiResponse<T>>;
   async post<T>(path: string, params: RequestParams = {}, options?: CallOptions): Promise<ApiResponse<T>> {
-    const signal = callSignal('post', options);
+    const call = callOptions('post', options);
+    const info = describeMethod(path);
     const [request] = fillPath(path, this.#checkParams(params), false);
-    return this.#send<T>('POST', path, request as FilledPath, { sendToken: true, ownToken: true, signal });
+    return this.#withDeadline(info, call, async (ctx) => {
+      const prepared = this.#prepare('POST', info, request as FilledPath, true);
+      try {
+        return await this.#send<T>(prepared, ctx);
+      } finally {
+        // Even a refused write may have changed something: the token's reads are read afresh.
+        if (this.#group !== undefined && this.#options.cache !== false) await this.#cacheStep('drop', () => (this.#options.cache as Exclude<ResolvedClientOptions['cache'], false>).dropGroup(this.#group as string));
+      }
+    });
+  }
+
+  /**
+   * Creates a custom filter with `/filters/create` and resolves to its string, for the `filter` param.
+   * Filters never expire, so each definition is created once per process (per API root and key) and
+   * reused. `include`/`exclude` list fields such as `question.body`; `base` is a filter to start from
+   * (default `default`); `unsafe` leaves HTML unescaped.
+   *
+   * @throws TypeError for a malformed definition; otherwise as {@link get}.
+   */
+  async createFilter(definition: FilterDefinition, options?: CallOptions): Promise<string> {
+    const params = filterParams(definition);
+    const memo = `${this.#options.apiURL}\n${requestKey(this.#options.key)}\n${JSON.stringify(params)}`;
+    let filter = filters.get(memo);
+    if (filter === undefined) {
+      const created = this.get<Filter>('/filters/create', params, { ...options, cache: false }).then((answer) => {
+        const made = answer.items[0]?.filter;
+        if (typeof made !== 'string') throw new StackExchangeNetworkError('/filters/create: the answer holds no filter', { code: NetworkErrorCode.Failed, method: '/filters/create', status: 502 });
+        return made;
+      });
+      filters.set(memo, (filter = created));
+      created.catch(() => filters.delete(memo));
+    }
+    return filter;
   }
 
   /**
    * Describes an access token with `/access-tokens/{tokens}`: the client's own by default, or `token`.
-   * Resolves to `undefined` when Stack Exchange knows nothing of the token. `options.signal` cancels the
-   * call (see {@link CallOptions}); for the client's own token pass `undefined` as `token`.
+   * Resolves to `undefined` when Stack Exchange knows nothing of the token. Never cached. For the
+   * client's own token with options, pass `undefined` as `token`.
    *
    * @throws TypeError when there is no token to inspect; otherwise as {@link get}.
    */
   async inspectToken(token?: string, options?: CallOptions): Promise<AccessTokenInfo | undefined> {
-    const signal = callSignal('inspectToken', options);
+    const call = callOptions('inspectToken', options);
     const { tokens, ownToken } = this.#tokenParam('inspectToken', token);
-    const request = { path: `/access-tokens/${encodeURIComponent(tokens)}`, rest: {} };
-    const answer = await this.#read<AccessTokenInfo>('/access-tokens/{tokens}', request, { sendToken: false, ownToken, signal });
+    const info = describeMethod('/access-tokens/{tokens}');
+    const request = { path: `/access-tokens/${encodeURIComponent(tokens)}`, rest: {}, vector: false };
+    const answer = await this.#withDeadline(info, { ...call, cache: false }, (ctx) => this.#read<AccessTokenInfo>(info, request, { ...ctx, sendToken: false, ownToken }));
     return answer.items[0];
   }
 
   /**
    * Expires an access token at once with `/access-tokens/{tokens}/invalidate`: the client's own by
-   * default, or `token`. Use it at logout. `options.signal` cancels the call (see {@link CallOptions});
-   * for the client's own token pass `undefined` as `token`. An invalidation aborted while in flight may
+   * default, or `token`. Use it at logout. Never cached. An invalidation aborted while in flight may
    * still have been carried out.
    *
    * @throws TypeError when there is no token to invalidate; otherwise as {@link get}.
    */
   async invalidateToken(token?: string, options?: CallOptions): Promise<void> {
-    const signal = callSignal('invalidateToken', options);
+    const call = callOptions('invalidateToken', options);
     const { tokens, ownToken } = this.#tokenParam('invalidateToken', token);
-    const path = `/access-tokens/${encodeURIComponent(tokens)}/invalidate`;
-    await this.#read<AccessTokenInfo>('/access-tokens/{tokens}/invalidate', { path, rest: {} }, { sendToken: false, ownToken, signal });
+    const info = describeMethod('/access-tokens/{tokens}/invalidate');
+    const request = { path: `/access-tokens/${encodeURIComponent(tokens)}/invalidate`, rest: {}, vector: false };
+    await this.#withDeadline(info, { ...call, cache: false }, (ctx) => this.#read<AccessTokenInfo>(info, request, { ...ctx, sendToken: false, ownToken }));
   }
 
   #tokenParam(caller: string, token: string | undefined): { tokens: string; ownToken: boolean } {
@@ -216,96 +321,251 @@ export class StackExchangeClient {
     return params;
   }
 
-  #read<T>(template: string, request: FilledPath, send: SendOptions): Promise<ApiResponse<T>> {
-    const retry = this.#options.retry;
-    const attempt = (): Promise<ApiResponse<T>> => this.#send<T>('GET', template, request, send);
-    return retry === false ? attempt() : withRetry(attempt, retry, send.signal);
+  /** The requests of a read: the vector split at its limit, each vector part with `pagesize=100` unless the caller set one. */
+  #parts(path: string, params: RequestParams): FilledPath[] {
+    const parts = fillPath(path, this.#checkParams(params), true);
+    if (params.pagesize !== undefined) return parts;
+    return parts.map((part) => (part.vector ? { ...part, rest: { ...part.rest, pagesize: 100 } } : part));
   }
 
-  async #send<T>(httpMethod: 'GET' | 'POST', template: string, request: FilledPath, send: SendOptions): Promise<ApiResponse<T>> {
+  /**
+   * Runs one call under its deadline and the caller's signals. A deadline that passes while the call
+   * waits or a request is in flight becomes `NETWORK_DEADLINE`.
+   */
+  async #withDeadline<R>(info: MethodInfo, call: { signal: AbortSignal | undefined; cache: boolean }, run: (ctx: CallContext) => Promise<R>): Promise<R> {
     const o = this.#options;
-    const { signal } = send;
-    // Nothing is sent, nor queued, for a call already cancelled.
-    signal?.throwIfAborted();
-    const method = redact(template);
-    const family = methodFamily(template);
+    const deadline = AbortSignal.timeout(o.deadline);
+    const signals = [o.signal, call.signal].filter((s): s is AbortSignal => s !== undefined);
+    for (const signal of signals) signal.throwIfAborted();
+    const signal = AbortSignal.any([...signals, deadline]);
+    try {
+      return await run({ signal, deadlineAt: now() + o.deadline, cache: call.cache, sendToken: true, ownToken: true });
+    } catch (error) {
+      if (signals.some((s) => s.aborted)) throw error;
+      if (deadline.aborted && (error === deadline.reason || !(error instanceof StackExchangeError))) throw this.#deadlineError(info, error);
+      throw error;
+    }
+  }
 
+  #deadlineError(info: MethodInfo, cause: unknown): StackExchangeNetworkError {
+    const method = redact(info.template);
+    return new StackExchangeNetworkError(`${method}: no answer within the call's deadline of ${this.#options.deadline} ms`, {
+      code: NetworkErrorCode.Deadline,
+      method,
+      status: 503,
+      ...(cause instanceof Error ? { cause: new Error(redact(cause.message)) } : {}),
+    });
+  }
+
+  #prepare(httpMethod: 'GET' | 'POST', info: MethodInfo, request: FilledPath, withToken: boolean): Prepared {
+    const o = this.#options;
     const { site, ...rest } = request.rest;
     const fields = new URLSearchParams();
     appendParams(fields, rest);
+    // `site: null` sends none; no `site` sends the client's, unless the method is network-wide.
     if (site !== undefined && site !== null) appendParams(fields, { site });
-    else if (!isNetworkWide(template)) fields.append('site', o.site);
+    else if (site === undefined && !info.network) fields.append('site', o.site);
     fields.append('key', o.key);
-    if (send.sendToken && o.accessToken !== undefined) fields.append('access_token', o.accessToken);
+    const token = withToken && o.accessToken !== undefined;
+    if (token) fields.append('access_token', o.accessToken as string);
+    const url = `${o.apiURL}${request.path}`;
+    return httpMethod === 'GET'
+      ? { httpMethod, info, method: redact(info.template), url: `${url}?${fields.toString()}`, body: undefined, withToken: token }
+      : { httpMethod, info, method: redact(info.template), url, body: fields.toString(), withToken: token };
+  }
 
-    const headers: Record<string, string> = { 'user-agent': this.#userAgent, accept: 'application/json', 'accept-encoding': 'gzip, deflate' };
-    let url = `${o.apiURL}${request.path}`;
-    let body: string | undefined;
-    if (httpMethod === 'GET') url += `?${fields.toString()}`;
-    else {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      body = fields.toString();
-    }
-
-    // Wait out any backoff, then take a rate slot; if a backoff arrived meanwhile, give the slot back
-    // unused and wait again, so that no request leaves during a backoff. An abort stops either wait;
-    // one that comes as the slot is handed over returns the slot unused too.
-    let release: ReleaseSlot;
-    try {
-      for (;;) {
-        await o.backoffRegistry.wait(family, signal);
-        release = await o.rateLimiter.acquire(signal);
-        if (signal?.aborted) {
-          release('unused');
-          throw signal.reason as unknown;
-        }
-        if (o.backoffRegistry.remaining(family) === 0) break;
-        release('unused');
+  /** A read: from the cache, from an identical read in flight, or sent (with retries). */
+  async #read<T>(info: MethodInfo, request: FilledPath, ctx: CallContext): Promise<ApiResponse<T>> {
+    const prepared = this.#prepare('GET', info, request, ctx.sendToken);
+    const key = requestKey(prepared.url);
+    const cache = ctx.cache ? this.#options.cache : false;
+    if (cache !== false) {
+      const hit = await this.#cacheStep('read', () => cache.get(key));
+      if (hit !== undefined) {
+        log(`GET ${prepared.method} answered from the cache`);
+        return parseResponse<T>({ status: 200, body: JSON.parse(hit) as unknown }, prepared.method);
       }
+    }
+    const shared = inFlight.run(
+      key,
+      async (sharedSignal) => {
+        // The shared work keeps its own deadline: a joiner's deadline or abort ends only its wait.
+        const deadline = AbortSignal.timeout(this.#options.deadline);
+        const signal = AbortSignal.any([sharedSignal, deadline]);
+        const run = { ...ctx, signal, deadlineAt: now() + this.#options.deadline };
+        const retry = this.#options.retry;
+        const attempt = (): Promise<ApiResponse<unknown>> => this.#send<unknown>(prepared, run);
+        try {
+          const answer = retry === false ? await attempt() : await withRetry(attempt, retry, signal);
+          if (cache !== false) {
+            const group = prepared.withToken ? this.#group : undefined;
+            await this.#cacheStep('store', () => cache.set(key, JSON.stringify(answer.raw), this.#options.cacheTTL, group));
+          }
+          return answer;
+        } catch (error) {
+          if (deadline.aborted && !sharedSignal.aborted && (error === deadline.reason || !(error instanceof StackExchangeError))) throw this.#deadlineError(info, error);
+          throw error;
+        }
+      },
+      ctx.signal,
+    );
+    return (await shared) as ApiResponse<T>;
+  }
+
+  /** Runs a cache operation; a failing cache (Redis down) is logged and skipped, never fails the call. */
+  async #cacheStep<R>(what: string, step: () => Promise<R>): Promise<R | undefined> {
+    try {
+      return await step();
     } catch (error) {
-      log(`${httpMethod} ${method} cancelled before it was sent`);
+      log(`cache ${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  }
+
+  /** Waits until the limits grant a slot for `id`, or fails at once when the wait would pass `maxWait` or the deadline. */
+  async #acquire(id: string, prepared: Prepared, ctx: CallContext): Promise<void> {
+    const o = this.#options;
+    const limits = o.apiLimits;
+    const started = now();
+    const request = { id, family: prepared.info.family, quota: this.#quotaId };
+    for (;;) {
+      ctx.signal.throwIfAborted();
+      let decision: LimitDecision;
+      try {
+        decision = await limits.take(request);
+      } catch (error) {
+        await this.#release(id, false);
+        throw error;
+      }
+      if (decision.ok) {
+        if (!ctx.signal.aborted) return;
+        await this.#release(id, false);
+        throw ctx.signal.reason as unknown;
+      }
+      const budget = Math.min(o.maxWait - (now() - started), ctx.deadlineAt - now());
+      if (decision.reason === 'quota' || decision.waitMs > budget) {
+        await this.#release(id, false);
+        throw this.#refusal(prepared, decision);
+      }
+      try {
+        await realSleep(Math.ceil(decision.waitMs), ctx.signal);
+      } catch (error) {
+        await this.#release(id, false);
+        throw error;
+      }
+    }
+  }
+
+  async #release(id: string, sent: boolean): Promise<void> {
+    try {
+      await this.#options.apiLimits.release(id, sent);
+    } catch (error) {
+      log(`releasing a slot failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  #refusal(prepared: Prepared, decision: Exclude<LimitDecision, { ok: true }>): StackExchangeApiError {
+    const seconds = Math.max(1, Math.ceil(decision.waitMs / 1000));
+    const why = {
+      ban: `the API root is under a throttle ban for another ${seconds} s`,
+      backoff: `Stack Exchange asked to back off ${prepared.info.family} for another ${seconds} s`,
+      window: `the 30 requests/s window would hold the call longer than maxWait (${this.#options.maxWait} ms)`,
+      quota: `the day's quota is used up until the next UTC midnight (in ${seconds} s)`,
+    }[decision.reason];
+    return new StackExchangeApiError(`${prepared.httpMethod} ${prepared.method}: ${why}; nothing was sent`, {
+      errorId: 502,
+      errorName: 'throttle_violation',
+      method: prepared.method,
+      code: decision.reason === 'quota' ? ApiErrorCode.QuotaExhausted : ApiErrorCode.Throttled,
+      status: 429,
+      retryAfter: decision.waitMs / 1000,
+    });
+  }
+
+  async #send<T>(prepared: Prepared, ctx: CallContext): Promise<ApiResponse<T>> {
+    const o = this.#options;
+    const { httpMethod, method, info } = prepared;
+    ctx.signal.throwIfAborted();
+    const id = randomUUID();
+    try {
+      await this.#acquire(id, prepared, ctx);
+    } catch (error) {
+      log(`${httpMethod} ${method} not sent: ${error instanceof Error ? error.message : String(error)}`);
       throw error;
     }
 
-    log(`${httpMethod} ${url}`);
+    log(`${httpMethod} ${prepared.url}`);
+    const headers: Record<string, string> = { 'user-agent': this.#userAgent, accept: 'application/json', 'accept-encoding': 'gzip, deflate' };
+    if (prepared.body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
     let answer: HttpAnswer;
     try {
       answer = await sendRequest({
-        url,
+        url: prepared.url,
         method: httpMethod,
         headers,
-        timeout: o.timeout,
+        timeout: Math.max(1, Math.floor(Math.min(o.timeout, ctx.deadlineAt - now()))),
         fetch: o.fetch,
         apiMethod: method,
-        ...(body === undefined ? {} : { body }),
-        ...(signal === undefined ? {} : { signal }),
+        maxBytes: o.maxResponseBytes,
+        signal: ctx.signal,
+        ...(prepared.body === undefined ? {} : { body: prepared.body }),
       });
     } catch (error) {
       log(`${httpMethod} ${method} failed: ${error instanceof Error ? error.message : String(error)}`);
       throw error;
     } finally {
-      // Sent, so it counts in the window even when it was aborted.
-      release();
+      // Sent, so it counts in the window even when it failed or was aborted.
+      await this.#release(id, true);
     }
 
     try {
       const parsed = parseResponse<T>(answer, method);
-      if (Number.isFinite(parsed.quotaMax) && Number.isFinite(parsed.quotaRemaining)) this.#quota = { max: parsed.quotaMax, remaining: parsed.quotaRemaining };
-      if (parsed.backoff !== undefined) this.#backedOff(family, parsed.backoff);
+      await this.#quotaSeen(parsed);
+      if (parsed.backoff !== undefined) await this.#backedOff(info.family, parsed.backoff);
       return parsed;
     } catch (error) {
       log(`${httpMethod} ${method} failed: ${error instanceof Error ? error.message : String(error)}`);
       if (error instanceof StackExchangeApiError) {
-        if (error.backoff !== undefined) this.#backedOff(family, error.backoff);
-        if (error.isTokenRejected && send.ownToken && o.accessToken !== undefined) await this.#tokenRejected(error);
+        if (error.errorId === 502) await this.#banned(error.retryAfter ?? UNKNOWN_BAN_SECONDS);
+        if (error.backoff !== undefined) await this.#backedOff(info.family, error.backoff);
+        if (error.isTokenRejected && ctx.ownToken && o.accessToken !== undefined) await this.#tokenRejected(error);
       }
       throw error;
     }
   }
 
-  #backedOff(family: string, seconds: number): void {
-    this.#options.backoffRegistry.set(family, seconds);
+  async #quotaSeen(answer: ApiResponse<unknown>): Promise<void> {
+    if (!Number.isFinite(answer.quotaMax) || !Number.isFinite(answer.quotaRemaining)) return;
+    const quota = { max: answer.quotaMax, remaining: answer.quotaRemaining };
+    this.#quota = quota;
+    try {
+      await this.#options.apiLimits.quota(this.#quotaId, quota);
+    } catch (error) {
+      log(`recording the quota failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    try {
+      this.#options.onQuota?.({ ...quota });
+    } catch (error) {
+      log(`onQuota threw: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  async #banned(seconds: number): Promise<void> {
+    log(`throttle ban: nothing is sent to ${redact(this.#options.apiURL)} for ${seconds}s`);
+    try {
+      await this.#options.apiLimits.ban(seconds);
+    } catch (error) {
+      log(`recording the ban failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  async #backedOff(family: string, seconds: number): Promise<void> {
     log(`backoff ${seconds}s on ${family}`);
+    try {
+      await this.#options.apiLimits.backoff(family, seconds);
+    } catch (error) {
+      log(`recording the backoff failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
     try {
       this.#options.onBackoff?.({ method: family, seconds });
     } catch (error) {

@@ -1,14 +1,20 @@
 // Public exports of the api part; src/index.ts re-exports this file (and the types of ./types.js).
-export { StackExchangeClient } from './client.js';
+export { StackExchangeClient, UNKNOWN_BAN_SECONDS } from './client.js';
 export type { PaginateParams } from './client.js';
 export type { CallOptions } from './call-options.js';
-export { DEFAULT_API_URL } from './client-options.js';
+export { DEFAULT_API_URL, DEFAULT_MAX_RESPONSE_BYTES } from './client-options.js';
 export type { BackoffEvent, StackExchangeClientOptions } from './client-options.js';
 export type { ParamValue, RequestParams } from './params.js';
-export { RateLimiter } from './rate-limiter.js';
-export type { RateLimiterOptions } from './rate-limiter.js';
-export { BackoffRegistry } from './backoff-registry.js';
-export type { BackoffRegistryOptions } from './backoff-registry.js';
+export { MemoryApiLimits, sharedApiLimits } from './api-limits.js';
+export type { ApiLimits, LimitDecision, LimitReason, LimitRequest, MemoryApiLimitsOptions } from './api-limits.js';
+export { RedisApiLimits } from './redis-api-limits.js';
+export type { RedisApiLimitsOptions, RedisCommandClient } from './redis-api-limits.js';
+export { MemoryResponseCache, sharedResponseCache } from './response-cache.js';
+export type { MemoryResponseCacheOptions, ResponseCache } from './response-cache.js';
+export { RedisResponseCache } from './redis-response-cache.js';
+export type { RedisResponseCacheOptions } from './redis-response-cache.js';
 export type { RetryOptions } from './retry.js';
-export { sharedBackoffRegistry, sharedRateLimiter } from './shared-limits.js';
+export { API_METHODS, describeMethod } from './catalogue.js';
+export type { ApiItem, ApiParams, ApiPath, ApiReadPath, ApiWritePath, CommonParams, MethodInfo, MethodScope, MethodSpec, PathPlaceholders } from './catalogue.js';
+export type { FilterDefinition } from './filters.js';
 export { MAX_TOKEN_VECTOR_LENGTH, MAX_VECTOR_LENGTH, methodFamily } from './path-template.js';

@@ -1,14 +1,10 @@
 import { redact } from '../util/redact.js';
+import { describeMethod, MAX_TOKEN_VECTOR_LENGTH, MAX_VECTOR_LENGTH } from './catalogue.js';
 import { encodeValue, type ParamValue, type RequestParams } from './params.js';
 
-/** Most ids a vector may carry in one request (Stack Exchange's documented limit). */
-export const MAX_VECTOR_LENGTH = 100;
-/** Most tokens a vector may carry on the token methods (`/access-tokens/{tokens}`, `/apps/{tokens}`). */
-export const MAX_TOKEN_VECTOR_LENGTH = 20;
+export { MAX_TOKEN_VECTOR_LENGTH, MAX_VECTOR_LENGTH };
 
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
-// Methods that take no `site`: they span the whole network.
-const NETWORK_WIDE = /^\/(?:me\/associated|access-tokens|apps|inbox|sites|filters|errors)(?:\/|$)|^\/users\/[^/]+\/associated$/;
 
 /** One request of a call after its path template was filled. */
 export interface FilledPath {
@@ -16,6 +12,8 @@ export interface FilledPath {
   path: string;
   /** The params left for the query string or form body. */
   rest: RequestParams;
+  /** A placeholder was given an array: a vector call, paged like a list. */
+  vector: boolean;
 }
 
 /**
@@ -25,7 +23,7 @@ export interface FilledPath {
 export function assertPathTemplate(template: string): void {
   if (typeof template !== 'string' || !/^\/(?!\/)[^?#\s]*$/.test(template)) {
     // What was passed may be a full URL with the key or token in it.
-    throw new TypeError(`StackExchangeClient: path must be an API path starting with "/" and without a query (e.g. '/users/{ids}'), got ${redact(JSON.stringify(String(template)))}`);
+    throw new TypeError(`StackExchangeClient: path must be an API path starting with "/" and without a query (e.g. '/users/{ids}'), got ${redact(JSON.stringify(template as unknown))}`);
   }
 }
 
@@ -34,31 +32,19 @@ export function placeholders(template: string): string[] {
   return [...template.matchAll(PLACEHOLDER)].map((m) => m[1] as string);
 }
 
-// /users routes that take a single id in Stack Exchange's docs; every other /users route takes a vector.
-const SINGLE_ID_USER_ROUTE = /^\/(?:inbox|notifications|privileges|reputation-history\/full|write-permissions|top-answer-tags|top-question-tags|top-tags|tags\/[^/]+\/top-(?:answers|questions))(?:\/|$)/;
-// Writes and per-post helpers take a single id (`/questions/{id}/upvote`, `/posts/{id}/comments/add`).
-const SINGLE_ID_POST_ROUTE = /^\/(?:upvote|downvote|favorite|accept|delete|edit|flags|close|render|answers\/(?:add|render)|comments\/(?:add|render))(?:\/|$)/;
-const RESOURCE_AND_ID = /^\/([a-z-]+)\/(\{ids?\}|\d+(?:;\d+)*)(\/.*)?$/;
-// A token written into the path (`/access-tokens/abc))`) is the `{tokens}` of its method.
-const TOKEN_METHOD = /^\/(access-tokens|apps)\/[^/]+/;
-
 /**
- * The method family a path belongs to for `backoff`, named as in Stack Exchange's docs: `/me` routes
- * count as their `/users` equivalents (`/me` → `/users/{ids}`, `/me/inbox` → `/users/{id}/inbox`), and
- * an id segment, concrete (`/users/1;2`) or a placeholder, becomes `{ids}` or `{id}` as the method takes,
- * and a concrete token vector `{tokens}` (so that no token reaches `onBackoff` or a log).
+ * The method family a path belongs to for `backoff`, named as in Stack Exchange's docs and the
+ * catalogue ({@link API_METHODS}): `/me` routes count as their `/users` equivalents (`/me` →
+ * `/users/{ids}`, `/me/inbox` → `/users/{id}/inbox`), and a concrete path (`/users/1;2`,
+ * `/access-tokens/abc`) as its template, so that no id or token reaches `onBackoff` or a log.
  */
 export function methodFamily(template: string): string {
-  const path = template.replace(/^\/me(?=\/|$)/, '/users/{ids}').replace(TOKEN_METHOD, '/$1/{tokens}');
-  return path.replace(RESOURCE_AND_ID, (_m, resource: string, _id: string, tail: string | undefined = '') => {
-    const single = (resource === 'users' ? SINGLE_ID_USER_ROUTE : SINGLE_ID_POST_ROUTE).test(tail);
-    return `/${resource}/${single ? '{id}' : '{ids}'}${tail}`;
-  });
+  return describeMethod(template).family;
 }
 
-/** True for methods that take no `site` parameter (`/me/associated`, `/access-tokens`, `/apps`, `/inbox`, `/sites`, `/filters`, ...). */
+/** True for methods that take no `site` parameter (`/me/associated`, `/access-tokens`, `/apps`, `/inbox`, `/sites`, `/filters`, ...), from the catalogue. */
 export function isNetworkWide(template: string): boolean {
-  return NETWORK_WIDE.test(template);
+  return describeMethod(template).network;
 }
 
 /** The most values one vector may carry on this method: 20 on token methods, 100 elsewhere. */
@@ -89,17 +75,18 @@ function chunk<T>(values: readonly T[], size: number): T[][] {
 export function fillPath(template: string, params: RequestParams, split: boolean): FilledPath[] {
   assertPathTemplate(template);
   const names = placeholders(template);
-  const rest: Record<string, RequestParams[string]> = { ...params };
+  const rest: RequestParams = Object.fromEntries(Object.entries(params).filter(([name]) => !names.includes(name)));
   const values = new Map<string, Array<string | number>>();
   const limit = vectorLimit(template);
   let oversized: string | undefined;
+  let vector = false;
 
   for (const name of names) {
     const value = params[name];
-    delete rest[name];
     if (value === undefined || value === null) {
       throw new TypeError(`StackExchangeClient: params.${name} is required by ${template} (e.g. ${name}: ${name.endsWith('s') ? '[1, 2]' : '42'})`);
     }
+    if (Array.isArray(value)) vector = true;
     const list: unknown[] = Array.isArray(value) ? [...(value as readonly ParamValue[])] : [value];
     if (list.length === 0) throw new TypeError(`StackExchangeClient: params.${name} must not be empty (e.g. ${name}: [1, 2, 3])`);
     for (const item of list) assertVectorItem(name, item);
@@ -117,7 +104,7 @@ export function fillPath(template: string, params: RequestParams, split: boolean
       (vectors.get(name) ?? []).map((v) => encodeURIComponent(encodeValue(name, v))).join(';'),
     );
 
-  if (oversized === undefined) return [{ path: render(values), rest }];
+  if (oversized === undefined) return [{ path: render(values), rest, vector }];
   const big = oversized;
-  return chunk(values.get(big) ?? [], limit).map((part) => ({ path: render(new Map(values).set(big, part)), rest }));
+  return chunk(values.get(big) ?? [], limit).map((part) => ({ path: render(new Map(values).set(big, part)), rest, vector }));
 }

@@ -1,4 +1,4 @@
-import { StackExchangeApiError } from '../errors/api-error.js';
+import { ApiErrorCode, StackExchangeApiError } from '../errors/api-error.js';
 import { StackExchangeNetworkError } from '../errors/network-error.js';
 import { abortable } from '../util/abortable.js';
 import { realSleep } from '../util/timers.js';
@@ -54,11 +54,12 @@ export function retryDelay(retry: number, options: Pick<ResolvedRetryOptions, 'm
 /**
  * True for failures worth repeating a read for: no answer or an unreadable one (network errors and
  * timeouts), `internal_error` (500) and `temporarily_unavailable` (503). Never `throttle_violation`
- * (502): repeating it would prolong the ban.
+ * (502): repeating it would prolong the ban; never the client's own refusals (`API_THROTTLED`,
+ * `QUOTA_EXHAUSTED`), an answer over `maxResponseBytes`, the call's deadline or unreachable limits.
  */
 export function isRetryable(error: unknown): boolean {
-  if (error instanceof StackExchangeNetworkError) return true;
-  return error instanceof StackExchangeApiError && (error.errorId === 500 || error.errorId === 503);
+  if (error instanceof StackExchangeNetworkError) return error.code === 'NETWORK_FAILED' || error.code === 'NETWORK_TIMEOUT';
+  return error instanceof StackExchangeApiError && error.code === ApiErrorCode.Api && (error.errorId === 500 || error.errorId === 503);
 }
 
 /**

@@ -187,3 +187,62 @@ export interface Quota {
   max: number;
   remaining: number;
 }
+
+/** A badge (`/badges`, `/users/{ids}/badges`). */
+export interface Badge {
+  badge_id: number;
+  name: string;
+  rank: 'gold' | 'silver' | 'bronze';
+  badge_type: 'named' | 'tag_based';
+  award_count: number;
+  link: string;
+  user?: ShallowUser;
+  description?: string;
+}
+
+/** A tag (`/tags`, `/users/{ids}/tags`). */
+export interface Tag {
+  name: string;
+  count: number;
+  has_synonyms: boolean;
+  is_moderator_only: boolean;
+  is_required: boolean;
+  user_id?: number;
+  synonyms?: string[];
+  last_activity_date?: number;
+}
+
+/** A post: a question or an answer seen through `/posts`. */
+export interface Post {
+  post_id: number;
+  post_type: 'question' | 'answer' | 'article';
+  owner?: ShallowUser;
+  score: number;
+  creation_date: number;
+  last_activity_date: number;
+  link?: string;
+  title?: string;
+  body?: string;
+  content_license?: string;
+}
+
+/** A site of the network (`/sites`). */
+export interface Site {
+  api_site_parameter: string;
+  name: string;
+  site_url: string;
+  site_type: 'main_site' | 'meta_site';
+  site_state: 'normal' | 'closed_beta' | 'open_beta' | 'linked_meta';
+  audience?: string;
+  [field: string]: unknown;
+}
+
+/** A custom filter (`/filters/create`, `/filters/{filters}`). */
+export interface Filter {
+  filter: string;
+  filter_type: 'safe' | 'unsafe' | 'invalid';
+  included_fields: string[];
+}
+
+/** Any other item the package does not model field by field: the API's JSON object as received. */
+export type ApiObject = Record<string, unknown>;

@@ -1,17 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { BackoffRegistry } from '../../src/api/backoff-registry.js';
+import { MemoryApiLimits, sharedApiLimits } from '../../src/api/api-limits.js';
 import { DEFAULT_API_URL, resolveClientOptions, type StackExchangeClientOptions } from '../../src/api/client-options.js';
-import { RateLimiter } from '../../src/api/rate-limiter.js';
-import { sharedBackoffRegistry, sharedRateLimiter } from '../../src/api/shared-limits.js';
+import { MemoryResponseCache, sharedResponseCache } from '../../src/api/response-cache.js';
 
 describe('resolveClientOptions', () => {
   it('applies the defaults', () => {
     const o = resolveClientOptions({ key: 'k((' });
-    expect(o).toMatchObject({ key: 'k((', accessToken: undefined, site: 'stackoverflow', apiURL: DEFAULT_API_URL, timeout: 10_000, concurrency: 3 });
+    expect(o).toMatchObject({
+      key: 'k((', accessToken: undefined, site: 'stackoverflow', apiURL: DEFAULT_API_URL, timeout: 10_000, concurrency: 3,
+      deadline: 15_000, maxWait: 10_000, maxResponseBytes: 16 * 1024 * 1024, cacheTTL: 60_000, signal: undefined,
+    });
     expect(o.retry).toMatchObject({ retries: 3, minDelay: 500, maxDelay: 8000 });
     expect(o.fetch).toBe(globalThis.fetch);
-    expect(o.rateLimiter).toBe(sharedRateLimiter(DEFAULT_API_URL));
-    expect(o.backoffRegistry).toBe(sharedBackoffRegistry(DEFAULT_API_URL));
+    expect(o.apiLimits).toBe(sharedApiLimits(DEFAULT_API_URL));
+    expect(o.cache).toBe(sharedResponseCache(DEFAULT_API_URL));
   });
 
   it('normalises apiURL and shares limits per API root', () => {
@@ -19,16 +21,24 @@ describe('resolveClientOptions', () => {
     const b = resolveClientOptions({ key: 'k', apiURL: 'http://127.0.0.1:4000/2.3' });
     const c = resolveClientOptions({ key: 'k', apiURL: 'http://localhost:4001/2.3' });
     expect(a.apiURL).toBe('http://127.0.0.1:4000/2.3');
-    expect(a.rateLimiter).toBe(b.rateLimiter);
-    expect(a.backoffRegistry).toBe(b.backoffRegistry);
-    expect(c.rateLimiter).not.toBe(a.rateLimiter);
+    expect(a.apiLimits).toBe(b.apiLimits);
+    expect(a.cache).toBe(b.cache);
+    expect(c.apiLimits).not.toBe(a.apiLimits);
+    expect(c.cache).not.toBe(a.cache);
   });
 
-  it('takes a given limiter, registry and retry: false', () => {
-    const rateLimiter = new RateLimiter({ maxRequests: 5 });
-    const backoffRegistry = new BackoffRegistry();
-    const o = resolveClientOptions({ key: 'k', rateLimiter, backoffRegistry, retry: false });
-    expect([o.rateLimiter, o.backoffRegistry, o.retry]).toEqual([rateLimiter, backoffRegistry, false]);
+  it('takes given limits, cache, signal, retry: false and cache: false', () => {
+    const apiLimits = new MemoryApiLimits({ maxRequests: 5 });
+    const cache = new MemoryResponseCache();
+    const { signal } = new AbortController();
+    const o = resolveClientOptions({ key: 'k', apiLimits, cache, signal, retry: false });
+    expect([o.apiLimits, o.cache, o.signal, o.retry]).toEqual([apiLimits, cache, signal, false]);
+    expect(resolveClientOptions({ key: 'k', cache: false }).cache).toBe(false);
+  });
+
+  it('refuses the options 0.1 had for limits, naming the unknown key', () => {
+    expect(() => resolveClientOptions({ key: 'k', rateLimiter: {} } as never)).toThrow('StackExchangeClient: unknown option "rateLimiter"');
+    expect(() => resolveClientOptions({ key: 'k', maxWiat: 5 } as never)).toThrow('did you mean maxWait?');
   });
 
   const bad: Array<[string, Record<string, unknown>]> = [
@@ -49,8 +59,14 @@ describe('resolveClientOptions', () => {
     ['concurrency', { key: 'k', concurrency: 0 }],
     ['userAgent', { key: 'k', userAgent: 'a\r\nX-Evil: 1' }],
     ['fetch', { key: 'k', fetch: 'fetch' }],
-    ['rateLimiter', { key: 'k', rateLimiter: { acquire: () => undefined } }],
-    ['backoffRegistry', { key: 'k', backoffRegistry: {} }],
+    ['apiLimits', { key: 'k', apiLimits: { take: () => undefined } }],
+    ['cache', { key: 'k', cache: true }],
+    ['cacheTTL', { key: 'k', cacheTTL: 0 }],
+    ['deadline', { key: 'k', deadline: -1 }],
+    ['maxWait', { key: 'k', maxWait: Number.NaN }],
+    ['maxResponseBytes', { key: 'k', maxResponseBytes: 1.5 }],
+    ['signal', { key: 'k', signal: {} }],
+    ['onQuota', { key: 'k', onQuota: 1 }],
     ['retry', { key: 'k', retry: 3 }],
     ['retry.retries', { key: 'k', retry: { retries: -1 } }],
     ['onBackoff', { key: 'k', onBackoff: 'log' }],

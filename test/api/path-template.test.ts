@@ -3,12 +3,12 @@ import { assertPathTemplate, fillPath, isNetworkWide, methodFamily, placeholders
 
 describe('fillPath', () => {
   it('fills {ids} with a ;-joined, URL-encoded vector and leaves the other params', () => {
-    expect(fillPath('/users/{ids}', { ids: [1, 2, 3], order: 'desc' }, true)).toEqual([{ path: '/users/1;2;3', rest: { order: 'desc' } }]);
-    expect(fillPath('/tags/{tags}/info', { tags: ['c#', 'node.js', 'a/b'] }, true)).toEqual([{ path: '/tags/c%23;node.js;a%2Fb/info', rest: {} }]);
+    expect(fillPath('/users/{ids}', { ids: [1, 2, 3], order: 'desc' }, true)).toEqual([{ path: '/users/1;2;3', rest: { order: 'desc' }, vector: true }]);
+    expect(fillPath('/tags/{tags}/info', { tags: ['c#', 'node.js', 'a/b'] }, true)).toEqual([{ path: '/tags/c%23;node.js;a%2Fb/info', rest: {}, vector: true }]);
   });
 
   it('fills {id} with a scalar and {tokens} with an encoded token', () => {
-    expect(fillPath('/questions/{id}/upvote', { id: 42, preview: true }, false)).toEqual([{ path: '/questions/42/upvote', rest: { preview: true } }]);
+    expect(fillPath('/questions/{id}/upvote', { id: 42, preview: true }, false)).toEqual([{ path: '/questions/42/upvote', rest: { preview: true }, vector: false }]);
     expect(fillPath('/access-tokens/{tokens}', { tokens: 'a(b)c;d' }, true)[0]?.path).toBe('/access-tokens/a(b)c%3Bd');
   });
 
@@ -87,7 +87,7 @@ describe('methodFamily', () => {
 
 describe('isNetworkWide', () => {
   it('knows the methods that take no site', () => {
-    for (const path of ['/me/associated', '/access-tokens/{tokens}', '/access-tokens/{tokens}/invalidate', '/apps/{tokens}/de-authenticate', '/inbox', '/inbox/unread', '/sites', '/filters/create', '/users/{ids}/associated']) {
+    for (const path of ['/users/{ids}/network-activity', '/me/network-activity', '/users/1;2/network-activity', '/me/merges', '/errors', '/me/associated', '/access-tokens/{tokens}', '/access-tokens/{tokens}/invalidate', '/apps/{tokens}/de-authenticate', '/inbox', '/inbox/unread', '/sites', '/filters/create', '/users/{ids}/associated']) {
       expect(isNetworkWide(path), path).toBe(true);
     }
     for (const path of ['/me', '/me/inbox', '/users/{ids}', '/questions', '/sitesx', '/me/associatedx']) {
