@@ -1,19 +1,16 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { StackExchangeClient } from '../api/client.js';
-import { classifyCallback } from '../strategy/callback-query.js';
-import { PENDING_LOGINS_KEY, pendingLoginsOf } from '../strategy/pending-logins.js';
 import type { StackExchangeAuthInfo } from '../strategy/strategy.js';
+import { SessionStoreError } from '../strategy/session-store-error.js';
 import { logger } from '../util/debug.js';
 import { failureCodeOfError, failureCodeOfInfo, sendLoginFailure } from './login-failure.js';
 import type { FailureTarget } from './login-failure.js';
 import { sendPopupPage } from './popup-page.js';
 import { popupLoginResult } from './popup-result.js';
-import type { RequestContext } from './request-context.js';
-import { factsOrNext } from './request-context.js';
 import { safeReturnTo } from './return-to.js';
-import { sessionRecord, writeSessionTokens } from './session-tokens.js';
+import type { ResolvedAuthOptions } from './router-options.js';
+import { writeSessionTokens } from './session-tokens.js';
 import type { SessionTokens, TokenSession } from './session-tokens.js';
-import type { StrategyFacts } from './strategy-settings.js';
 
 const log = logger('express');
 
@@ -25,19 +22,7 @@ interface LoginMeta {
 }
 
 function asMeta(value: unknown): LoginMeta {
-  return typeof value === 'object' && value !== null ? (value as LoginMeta) : {};
-}
-
-/**
- * The metadata of the pending login this callback completes, read before the strategy consumes it:
- * failures (refusal, token error) carry no `info.state`, yet a popup login must still be answered
- * with the popup page.
- */
-function peekMeta(req: Request): LoginMeta {
-  const state = (req.query as Record<string, unknown>)['state'];
-  const pending = pendingLoginsOf(sessionRecord(req));
-  if (typeof state !== 'string' || pending === undefined || !Object.hasOwn(pending, state)) return {};
-  return asMeta((pending[state] as { meta?: unknown } | undefined)?.meta);
+  return typeof value === 'object' && value !== null ? value : {};
 }
 
 /** The tokens of `info.tokens` (the strategy fills `scope` with what this login asked for). */
@@ -48,25 +33,66 @@ function tokensOf(info: unknown): SessionTokens | undefined {
   return { accessToken: tokens.accessToken, expiresAt: typeof tokens.expiresAt === 'number' ? tokens.expiresAt : null, scope };
 }
 
+interface StoreSession {
+  regenerate?: (done: (err?: unknown) => void) => void;
+  save?: (done: (err?: unknown) => void) => void;
+}
+
+const storeFailure = (err: unknown): SessionStoreError => new SessionStoreError('The session store failed while logging in', { cause: err });
+
 /**
- * Logs the user in (passport regenerates the session: a new id), stores the tokens in the new
- * session and carries the other tabs' pending logins over, so that they can still complete.
+ * Makes the session store's failures during passport's `req.login` (regenerating, then saving the new
+ * session) {@link SessionStoreError}s, so they answer 503 while the app's `serializeUser` errors stay
+ * the app's. The hooks are this request's session objects' own (non-enumerable, never saved).
  */
-function establishSession(req: Request, user: Express.User, tokens: SessionTokens, done: (loginErr: unknown, saveErr: unknown) => void): void {
-  const otherPending = pendingLoginsOf(sessionRecord(req));
-  req.login(user, (loginErr: unknown) => {
-    if (loginErr) return done(loginErr, null);
-    const session = req.session as unknown as TokenSession;
-    writeSessionTokens(session, tokens);
-    if (otherPending !== undefined && Object.keys(otherPending).length > 0) session[PENDING_LOGINS_KEY] = { ...otherPending };
-    req.session.save((saveErr: unknown) => done(null, saveErr));
+function tagStoreFailures(req: Request): void {
+  const session = req.session as unknown as StoreSession | undefined;
+  const regenerate = session?.regenerate;
+  if (session === undefined || typeof regenerate !== 'function') return;
+  Object.defineProperty(session, 'regenerate', {
+    configurable: true,
+    enumerable: false,
+    writable: true,
+    value(done: (err?: unknown) => void): void {
+      delete session.regenerate;
+      regenerate.call(session, (err?: unknown) => {
+        if (err) return done(storeFailure(err));
+        const fresh = req.session as unknown as StoreSession | undefined;
+        const save = fresh?.save;
+        if (fresh !== undefined && typeof save === 'function') {
+          Object.defineProperty(fresh, 'save', {
+            configurable: true,
+            enumerable: false,
+            writable: true,
+            value(saved: (saveErr?: unknown) => void): void {
+              delete fresh.save;
+              save.call(fresh, (saveErr?: unknown) => saved(saveErr ? storeFailure(saveErr) : undefined));
+            },
+          });
+        }
+        return done();
+      });
+    },
   });
 }
 
-async function answerPopup(res: Response, user: Express.User, tokens: SessionTokens, meta: LoginMeta, facts: StrategyFacts): Promise<void> {
-  const api = new StackExchangeClient({ ...facts.clientOptions, accessToken: tokens.accessToken });
-  const message = await popupLoginResult(user, tokens, meta.networkUsers === true, api, facts.settings.site);
-  sendPopupPage(res, 200, message, facts.origin);
+/**
+ * Logs the user in (passport regenerates the session: a new id; the pending-login store carries the
+ * other tabs' logins over) and stores the tokens in the new session.
+ */
+function establishSession(req: Request, user: Express.User, tokens: SessionTokens, done: (err: unknown) => void): void {
+  tagStoreFailures(req);
+  req.login(user, (loginErr: unknown) => {
+    if (loginErr) return done(loginErr);
+    writeSessionTokens(req.session as unknown as TokenSession, tokens);
+    req.session.save((saveErr: unknown) => done(saveErr ? storeFailure(saveErr) : null));
+  });
+}
+
+async function answerPopup(res: Response, user: Express.User, tokens: SessionTokens, meta: LoginMeta, config: ResolvedAuthOptions): Promise<void> {
+  const api = new StackExchangeClient({ ...config.clientOptions, accessToken: tokens.accessToken });
+  const message = await popupLoginResult(user, tokens, meta.networkUsers === true, api, config.strategy.settings.site);
+  sendPopupPage(res, 200, message, config.origin);
 }
 
 /**
@@ -74,57 +100,52 @@ async function answerPopup(res: Response, user: Express.User, tokens: SessionTok
  *
  * Success: `req.login` (new session id), tokens in `req.session.stackexchange`, then 303 to the
  * login's `returnTo` (checked again) or `successRedirect`; a popup login gets the popup page instead.
- * Failure: see `sendLoginFailure` (fixed codes, never the provider's text). Errors that are not the
- * package's (the app's `verify`, `serializeUser`) go to `next(err)`, or to the popup as `server_error`.
+ * Failure: see `sendLoginFailure` (fixed codes, never the provider's text); a session store failing
+ * inside `req.login` is `temporarily_unavailable` (503). Errors that are not the package's (the app's
+ * `verify`, `serializeUser`) go to `next(err)`, or to the popup as `server_error`.
  * Always `Cache-Control: no-store` and `Referrer-Policy: no-referrer`.
  */
-export function callbackRoute(context: RequestContext): RequestHandler {
-  const { config } = context;
+export function callbackRoute(config: ResolvedAuthOptions): RequestHandler {
+  const { strategy } = config;
   return function stackExchangeCallback(req: Request, res: Response, next: NextFunction): void {
-    const facts = factsOrNext(context, next);
-    if (facts === undefined) return;
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
-    const peeked = peekMeta(req);
-    const target = (meta: LoginMeta): FailureTarget => ({ failureRedirect: config.failureRedirect, origin: facts.origin, popup: meta.popup === true });
+    const target = (meta: LoginMeta): FailureTarget => ({ failureRedirect: config.failureRedirect, origin: config.origin, popup: meta.popup === true });
+    // The start's metadata, once the strategy has consumed the pending login (also on failures after that).
+    const meta = (): LoginMeta => asMeta(strategy.consumedLogin(req)?.meta);
     // Without OAuth parameters passport-oauth2 would start a new login: a bare callback is a bad request.
-    if (classifyCallback(req).kind === 'start') {
-      sendLoginFailure(req, res, 'bad_request', target(peeked));
+    if (strategy.classifyRequest(req).kind === 'start') {
+      sendLoginFailure(req, res, 'bad_request', target({}));
       return;
     }
 
-    const unexpected = (err: unknown, meta: LoginMeta): void => {
-      if (meta.popup !== true) return next(err);
+    const unexpected = (err: unknown): void => {
+      if (meta().popup !== true) return next(err);
       log(`popup login failed: ${err instanceof Error ? err.message : String(err)}`);
-      return sendPopupPage(res, 500, { type: 'stackexchange:login', errorName: 'server_error', errorMessage: 'The login failed on the server' }, facts.origin);
+      return sendPopupPage(res, 500, { type: 'stackexchange:login', errorName: 'server_error', errorMessage: 'The login failed on the server' }, config.origin);
     };
-    const failWithError = (err: unknown, meta: LoginMeta): void => {
+    const failWithError = (err: unknown): void => {
       const code = failureCodeOfError(err);
-      if (code === undefined) return unexpected(err, meta);
+      if (code === undefined) return unexpected(err);
       log(`login failed (${code}): ${err instanceof Error ? err.message : String(err)}`);
-      return sendLoginFailure(req, res, code, target(meta));
+      return sendLoginFailure(req, res, code, target(meta()));
     };
 
-    const authenticate = config.passport.authenticate(config.strategy, (err: unknown, user: Express.User | false | null, info: unknown) => {
-      if (err) return failWithError(err, peeked);
-      if (!user) {
-        const stateMeta = asMeta((info as { state?: unknown } | undefined)?.state);
-        return sendLoginFailure(req, res, failureCodeOfInfo(info), target({ ...peeked, ...stateMeta }));
-      }
-      const meta = { ...peeked, ...asMeta((info as Partial<StackExchangeAuthInfo> | undefined)?.state) };
+    // passport sets its per-request action functions on the object it is given: give it one per request.
+    const perRequest = Object.create(strategy) as typeof strategy;
+    const authenticate = config.passport.authenticate(perRequest, (err: unknown, user: Express.User | false | null, info: unknown) => {
+      if (err) return failWithError(err);
+      if (!user) return sendLoginFailure(req, res, failureCodeOfInfo(info), target(meta()));
       const tokens = tokensOf(info);
-      if (tokens === undefined) return unexpected(new TypeError('stackExchangeAuth: the strategy gave no info.tokens; use StackExchangeStrategy'), meta);
-      return establishSession(req, user, tokens, (loginErr, sessionErr) => {
-        // req.login's errors include the app's serializeUser: they are the app's to handle.
-        if (loginErr) return unexpected(loginErr, meta);
-        if (sessionErr) {
-          log('the session could not be saved at login');
-          return sendLoginFailure(req, res, 'temporarily_unavailable', target(meta));
+      if (tokens === undefined) return unexpected(new TypeError('stackExchangeAuth: the strategy gave no info.tokens; use StackExchangeStrategy'));
+      return establishSession(req, user, tokens, (loginErr) => {
+        // req.login's other errors include the app's serializeUser: they are the app's to handle.
+        if (loginErr) return loginErr instanceof SessionStoreError ? failWithError(loginErr) : unexpected(loginErr);
+        const loginMeta = meta();
+        if (loginMeta.popup === true) {
+          return void answerPopup(res, user, tokens, loginMeta, config).catch((popupErr: unknown) => failWithError(popupErr));
         }
-        if (meta.popup === true) {
-          return void answerPopup(res, user, tokens, meta, facts).catch((popupErr: unknown) => failWithError(popupErr, meta));
-        }
-        return res.redirect(303, safeReturnTo(meta.returnTo, config.allowedReturnTo) ?? config.successRedirect);
+        return res.redirect(303, safeReturnTo(loginMeta.returnTo, config.allowedReturnTo) ?? config.successRedirect);
       });
     }) as RequestHandler;
     authenticate(req, res, next);

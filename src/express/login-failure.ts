@@ -11,14 +11,15 @@ import { sendPopupPage } from './popup-page.js';
  * - `invalid_state`: missing, unknown, expired or replayed login;
  * - `bad_request`: malformed callback or start parameters (e.g. a scope not allowed);
  * - `token_error`: Stack Exchange failed us (code exchange, authorization error, profile);
- * - `temporarily_unavailable`: the session store failed (HTTP 503, never a redirect).
+ * - `temporarily_unavailable`: the session or pending-login store failed (HTTP 503, never a redirect).
  */
 export type LoginFailureCode = 'access_denied' | 'invalid_state' | 'bad_request' | 'token_error' | 'temporarily_unavailable';
 
 /** The HTTP status of each failure code in JSON answers and popup pages. */
 export const LOGIN_FAILURE_STATUS: Readonly<Record<LoginFailureCode, number>> = Object.freeze({
   access_denied: 403,
-  invalid_state: 400,
+  // The strategy's own fail() status for a refused state (as passport-oauth2's): one status everywhere.
+  invalid_state: 403,
   bad_request: 400,
   token_error: 502,
   temporarily_unavailable: 503,
@@ -49,7 +50,7 @@ export function failureCodeOfInfo(info: unknown): LoginFailureCode {
  */
 export function failureCodeOfError(err: unknown): LoginFailureCode | undefined {
   if (!isStackExchangeError(err)) return undefined;
-  if (err.code === 'SESSION_STORE') return 'temporarily_unavailable';
+  if (err.code === 'SESSION_STORE' || err.code === 'PENDING_LOGIN_STORE') return 'temporarily_unavailable';
   if (err.code === 'SESSION_REQUIRED') return undefined;
   return 'token_error';
 }

@@ -2,10 +2,8 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { StackExchangeClient } from '../api/client.js';
 import { logger } from '../util/debug.js';
 import { isSameOriginRequest } from './origin-check.js';
-import type { RequestContext } from './request-context.js';
-import { factsOrNext } from './request-context.js';
+import type { ResolvedAuthOptions } from './router-options.js';
 import { readSessionTokens, sessionRecord } from './session-tokens.js';
-import type { StrategyFacts } from './strategy-settings.js';
 
 const log = logger('express');
 
@@ -18,10 +16,10 @@ function wantsJSON(req: Request): boolean {
  * (the call is cancelled, wherever it waits). Never throws: a failure is logged (without the token) and
  * the logout goes on.
  */
-async function revoke(token: string, facts: StrategyFacts, timeout: number): Promise<void> {
+async function revoke(token: string, config: ResolvedAuthOptions, timeout: number): Promise<void> {
   const signal = AbortSignal.timeout(timeout);
   try {
-    const client = new StackExchangeClient({ ...facts.clientOptions, accessToken: token, timeout, retry: false });
+    const client = new StackExchangeClient({ ...config.clientOptions, accessToken: token, timeout, retry: false });
     await client.invalidateToken(undefined, { signal });
   } catch (err) {
     if (signal.aborted) log(`token revocation at logout gave up after ${timeout} ms`);
@@ -52,25 +50,22 @@ function logOutAndDestroy(req: Request, done: (err: unknown) => void): void {
  * token and does not stop the logout), logs out of passport, destroys the session, clears the session
  * cookie, then answers 303 to `logoutRedirect` (204 for `Accept: application/json`).
  */
-export function logoutRoute(context: RequestContext): RequestHandler {
-  const { config } = context;
+export function logoutRoute(config: ResolvedAuthOptions): RequestHandler {
   return function stackExchangeLogout(req: Request, res: Response, next: NextFunction): void {
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST');
       res.status(405).json({ error: 'method_not_allowed' });
       return;
     }
-    const facts = factsOrNext(context, next);
-    if (facts === undefined) return;
     res.setHeader('Cache-Control', 'no-store');
-    if (!isSameOriginRequest(req.headers, facts.origin)) {
+    if (!isSameOriginRequest(req.headers, config.origin)) {
       res.status(403).json({ error: 'forbidden_origin' });
       return;
     }
     const token = readSessionTokens(sessionRecord(req))?.accessToken;
     const cookie = req.session?.cookie;
     const cookieOptions = { path: cookie?.path ?? '/', ...(typeof cookie?.domain === 'string' ? { domain: cookie.domain } : {}) };
-    const revoked = token === undefined ? Promise.resolve() : revoke(token, facts, config.logoutTimeout);
+    const revoked = token === undefined ? Promise.resolve() : revoke(token, config, config.logoutTimeout);
     revoked
       .then(() =>
         logOutAndDestroy(req, (err) => {

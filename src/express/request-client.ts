@@ -1,8 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { StackExchangeClient } from '../api/client.js';
 import { logger } from '../util/debug.js';
-import { setRequestContext } from './request-context.js';
-import type { RequestContext } from './request-context.js';
+import { setRouterOptions } from './request-context.js';
+import type { ResolvedAuthOptions } from './router-options.js';
 import { clearSessionTokens, isLive, readSessionTokens, sessionInfo, sessionRecord } from './session-tokens.js';
 import type { SessionTokens } from './session-tokens.js';
 
@@ -37,9 +37,9 @@ export function forgetLogin(req: Request, reason: string): void {
  * When the API rejects the token (errors 401/402/406) the client's `onTokenRejected` forgets the login,
  * unless the session has meanwhile got another token.
  */
-export function requestClient(context: RequestContext): RequestHandler {
+export function requestClient(config: ResolvedAuthOptions): RequestHandler {
   return function stackExchangeRequestClient(req: Request, _res: Response, next: NextFunction): void {
-    setRequestContext(req, context);
+    setRouterOptions(req, config);
     const stored = readSessionTokens(sessionRecord(req));
     if (stored !== undefined && !isLive(stored, Date.now())) forgetLogin(req, 'the token expired');
 
@@ -50,7 +50,7 @@ export function requestClient(context: RequestContext): RequestHandler {
       get(): StackExchangeClient {
         if (client !== undefined) return client;
         const tokens = liveTokens(req);
-        const options = context.facts().clientOptions;
+        const options = config.clientOptions;
         if (tokens === undefined) {
           client = new StackExchangeClient(options);
           return client;

@@ -1,37 +1,18 @@
-import type { NextFunction, Request } from 'express';
+import type { Request } from 'express';
 import type { ResolvedAuthOptions } from './router-options.js';
-import type { StrategyFacts } from './strategy-settings.js';
 
-/** What `stackExchangeAuth()` leaves on each request for `requireLogin()` and its own routes. */
-export interface RequestContext {
-  config: ResolvedAuthOptions;
-  facts: () => StrategyFacts;
+// A WeakMap rather than a property: nothing on `req` to collide with or to serialise by accident. Only
+// src/express reads it: `requireLogin()` finds the router the request went through.
+const routers = new WeakMap<Request, ResolvedAuthOptions>();
+
+/** Records on a request the options of the `stackExchangeAuth()` router it goes through. */
+export function setRouterOptions(req: Request, config: ResolvedAuthOptions): void {
+  routers.set(req, config);
 }
 
-// A WeakMap rather than a property: nothing on `req` to collide with or to serialise by accident.
-const contexts = new WeakMap<Request, RequestContext>();
-
-/** Records the router's context on a request. */
-export function setRequestContext(req: Request, context: RequestContext): void {
-  contexts.set(req, context);
-}
-
-/** The context of the `stackExchangeAuth()` router the request went through, if any. */
-export function getRequestContext(req: Request): RequestContext | undefined {
-  return contexts.get(req);
-}
-
-/**
- * The registered strategy's facts, or `undefined` after handing the lookup's error (no such strategy,
- * or not a `StackExchangeStrategy`) to `next`: the routes' common first step.
- */
-export function factsOrNext(context: RequestContext, next: NextFunction): StrategyFacts | undefined {
-  try {
-    return context.facts();
-  } catch (err) {
-    next(err);
-    return undefined;
-  }
+/** The options of the `stackExchangeAuth()` router the request went through, if any. */
+export function routerOptionsOf(req: Request): ResolvedAuthOptions | undefined {
+  return routers.get(req);
 }
 
 /**

@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { StackExchangeError } from '../errors/stackexchange-error.js';
 import { parseScope } from '../strategy/options.js';
 import type { StackExchangeScope } from '../strategy/options.js';
-import { getRequestContext, startURL } from './request-context.js';
+import { routerOptionsOf, startURL } from './request-context.js';
 import { safeReturnTo } from './return-to.js';
 
 /** Options of {@link requireLogin}. */
@@ -41,8 +41,8 @@ export function requireLogin(options: RequireLoginOptions = {}): RequestHandler 
     throw new TypeError("requireLogin: options.scope must list Stack Exchange scopes (e.g. scope: ['read_inbox'])");
   }
   return function stackExchangeRequireLogin(req: Request, res: Response, next: NextFunction): void {
-    const context = getRequestContext(req);
-    if (context === undefined) {
+    const config = routerOptionsOf(req);
+    if (config === undefined) {
       next(new StackExchangeError('requireLogin() needs app.use(stackExchangeAuth()) before it', { code: 'ROUTER_MISSING' }));
       return;
     }
@@ -52,7 +52,7 @@ export function requireLogin(options: RequireLoginOptions = {}): RequestHandler 
       next();
       return;
     }
-    const { basePath, allowedReturnTo } = context.config;
+    const { basePath, allowedReturnTo } = config;
     const login = startURL(basePath, safeReturnTo(req.originalUrl, allowedReturnTo), needed);
     res.setHeader('Cache-Control', 'no-store');
     if (isHtmlNavigation(req)) {

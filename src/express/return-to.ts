@@ -61,7 +61,7 @@ function matchesPrefix(path: string, prefix: string): boolean {
 export function safeReturnTo(value: unknown, allowed?: AllowedReturnTo): string | undefined {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_LENGTH) return undefined;
   const layers = decodedLayers(value);
-  if (!layers || !layers.every(isSafeLayer)) return undefined;
+  if (!layers?.every(isSafeLayer)) return undefined;
   let url: URL;
   try {
     url = new URL(value, BASE);
@@ -72,7 +72,7 @@ export function safeReturnTo(value: unknown, allowed?: AllowedReturnTo): string 
   const path = `${url.pathname}${url.search}${url.hash}`;
   // The normalised form is what gets sent in `Location`; it must pass the same checks.
   const normalised = decodedLayers(path);
-  if (!normalised || !normalised.every(isSafeLayer)) return undefined;
+  if (!normalised?.every(isSafeLayer)) return undefined;
   if (allowed !== undefined) {
     const ok = typeof allowed === 'function' ? allowed(path) : allowed.some((prefix) => matchesPrefix(url.pathname, prefix));
     if (!ok) return undefined;

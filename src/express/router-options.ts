@@ -4,8 +4,10 @@ import { resolveClientOptions } from '../api/client-options.js';
 import type { StackExchangeClientOptions } from '../api/client-options.js';
 import { parseScope } from '../strategy/options.js';
 import type { StackExchangeScope } from '../strategy/options.js';
-import { optionFailure } from '../util/option-error.js';
-import type { OptionFailure } from '../util/option-error.js';
+import { StackExchangeStrategy } from '../strategy/strategy.js';
+import { isRecord } from '../util/is-record.js';
+import { optional, parseOptions, passThrough, positiveNumber } from '../util/options-schema.js';
+import type { OptionRule } from '../util/options-schema.js';
 import { originOf } from './origin-check.js';
 import { safeReturnTo } from './return-to.js';
 import type { AllowedReturnTo } from './return-to.js';
@@ -22,9 +24,12 @@ export type PassportInstance = Pick<Authenticator, 'authenticate'>;
 
 /** Options of {@link stackExchangeAuth}. All are optional. */
 export interface StackExchangeAuthOptions {
-  /** Name of the registered `StackExchangeStrategy`. Default `'stackexchange'`. */
-  strategy?: string;
-  /** The passport instance the strategy is registered on. Default: the `passport` singleton. */
+  /**
+   * The `StackExchangeStrategy` the routes log in with (the instance given to `passport.use()`).
+   * Required: passport has no public way to look a strategy up by name, so the router takes the instance.
+   */
+  strategy: StackExchangeStrategy;
+  /** The passport instance whose `authenticate()` runs the strategy. Default: the `passport` singleton. */
   passport?: PassportInstance;
   /** Where the routes are mounted: `{basePath}/start`, `/callback`, `/logout`, `/client.js`. Default `'/auth'`. */
   basePath?: string;
@@ -41,8 +46,8 @@ export interface StackExchangeAuthOptions {
   allowedReturnTo?: AllowedReturnTo;
   /**
    * Scopes a login may ask for with `?scope=` on the start route (and `StackExchangeLogin.authenticate({ scope })`),
-   * on top of the strategy's own. A scope outside this list fails the start with `bad_request`.
-   * Default `[]`: the query cannot add scopes.
+   * on top of the strategy's own (which are always allowed). A scope outside both fails the start with
+   * `bad_request`. Default `[]`: the query can only repeat the strategy's scopes.
    */
   scopes?: readonly StackExchangeScope[] | string;
   /**
@@ -61,23 +66,25 @@ export interface StackExchangeAuthOptions {
 
 /** {@link StackExchangeAuthOptions} validated, with defaults applied. */
 export interface ResolvedAuthOptions {
-  strategy: string;
+  strategy: StackExchangeStrategy;
   passport: PassportInstance;
   basePath: string;
   successRedirect: string;
   failureRedirect: string;
   logoutRedirect: string;
   allowedReturnTo: AllowedReturnTo | undefined;
+  /** The scopes `?scope=` may ask for: the option's, plus the strategy's own. */
   scopes: StackExchangeScope[];
-  origin: string | undefined;
+  /** The app's origin: the `origin` option, else the origin of the strategy's `callbackURL`. */
+  origin: string;
   cookieName: string;
   logoutTimeout: number;
-  client: RequestClientOptions;
+  /** The options of every API client the router makes (without the token): the strategy's, then `client`. */
+  clientOptions: Readonly<StackExchangeClientOptions>;
 }
 
 /** The defaults of {@link StackExchangeAuthOptions}. */
 export const AUTH_DEFAULTS = {
-  strategy: 'stackexchange',
   basePath: '/auth',
   successRedirect: '/',
   failureRedirect: '/',
@@ -86,134 +93,117 @@ export const AUTH_DEFAULTS = {
   logoutTimeout: 3000,
 } as const;
 
-const KNOWN_OPTIONS = new Set([
-  'strategy',
-  'passport',
-  'basePath',
-  'successRedirect',
-  'failureRedirect',
-  'logoutRedirect',
-  'allowedReturnTo',
-  'scopes',
-  'origin',
-  'cookieName',
-  'logoutTimeout',
-  'client',
-]);
 const BASE_PATH = /^(?:\/[A-Za-z0-9\-._~]+)+$/;
 // RFC 6265 cookie-name token characters.
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-const fail: OptionFailure = optionFailure('stackExchangeAuth');
-
-function redirectTarget(input: Record<string, unknown>, option: string, fallback: string): string {
-  const value = input[option];
-  if (value === undefined) return fallback;
-  const example = "'/' or 'https://app.example/welcome'";
-  if (typeof value !== 'string') fail(option, 'must be a string', example);
-  if (safeReturnTo(value) === value) return value;
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '') {
-    fail(option, 'must be a normalised path starting with a single "/" or an absolute http(s) URL', example);
-  }
-  return value;
+function redirectTarget(fallback: string): OptionRule<string> {
+  return (value, fail) => {
+    if (value === undefined) return fallback;
+    const example = "'/' or 'https://app.example/welcome'";
+    if (typeof value !== 'string') return fail('must be a string', example);
+    if (safeReturnTo(value) === value) return value;
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '') {
+      return fail('must be a normalised path starting with a single "/" or an absolute http(s) URL', example);
+    }
+    return value;
+  };
 }
 
-function resolvePassport(value: unknown): PassportInstance {
-  if (value === undefined) return passportSingleton;
-  if (typeof value !== 'object' || value === null || typeof (value as { authenticate?: unknown }).authenticate !== 'function') {
-    fail('passport', 'must be a passport instance', 'new Passport()');
-  }
-  return value as PassportInstance;
-}
-
-function resolveAllowedReturnTo(value: unknown): AllowedReturnTo | undefined {
+const allowedReturnToRule: OptionRule<AllowedReturnTo | undefined> = (value, fail) => {
   if (value === undefined || typeof value === 'function') return value as AllowedReturnTo | undefined;
   const example = "['/app', '/settings/'] or (path) => path.startsWith('/app')";
-  if (!Array.isArray(value)) fail('allowedReturnTo', 'must be a predicate or an array of path prefixes', example);
+  if (!Array.isArray(value)) return fail('must be a predicate or an array of path prefixes', example);
   for (const prefix of value) {
-    if (typeof prefix !== 'string' || safeReturnTo(prefix) !== prefix) fail('allowedReturnTo', 'may only contain normalised paths starting with a single "/"', example);
+    if (typeof prefix !== 'string' || safeReturnTo(prefix) !== prefix) return fail('may only contain normalised paths starting with a single "/"', example);
   }
   return [...(value as string[])];
-}
+};
 
-function resolveOrigin(value: unknown): string | undefined {
+const originRule: OptionRule<string | undefined> = (value, fail) => {
   if (value === undefined) return undefined;
   const example = "'https://app.example'";
-  if (typeof value !== 'string') fail('origin', 'must be a string', example);
+  if (typeof value !== 'string') return fail('must be a string', example);
   const origin = originOf(value);
-  if (origin === undefined || origin !== value || !/^https?:/.test(origin)) fail('origin', 'must be an http(s) origin without path or trailing slash', example);
+  if (origin === undefined || origin !== value || !/^https?:/.test(origin)) return fail('must be an http(s) origin without path or trailing slash', example);
   return origin;
-}
+};
 
-function resolveScopes(value: unknown): StackExchangeScope[] {
+const scopesRule: OptionRule<StackExchangeScope[]> = (value, fail) => {
   try {
     return parseScope(value, 'scopes');
   } catch {
-    return fail('scopes', 'must list Stack Exchange scopes (read_inbox, no_expiry, write_access, private_info)', "['read_inbox', 'no_expiry']");
+    return fail('must list Stack Exchange scopes (read_inbox, no_expiry, write_access, private_info)', "['read_inbox', 'no_expiry']");
   }
-}
+};
 
-/** Checks `client` now rather than on the first request or logout (the strategy's key stands in until then). */
-function checkClientOptions(client: RequestClientOptions): void {
+/** Checks `client` now rather than on the first request or logout. */
+const clientRule: OptionRule<RequestClientOptions> = (value, fail) => {
+  if (value === undefined) return {};
+  if (!isRecord(value)) return fail('must be an object of StackExchangeClient options', "{ site: 'stackoverflow' }");
+  for (const forbidden of ['accessToken', 'onTokenRejected']) {
+    if (forbidden in value) throw new TypeError(`stackExchangeAuth: options.client.${forbidden} is set by the router from the session; remove it (e.g. client.${forbidden}: undefined)`);
+  }
   try {
-    resolveClientOptions({ key: 'checked-at-creation', ...client });
+    resolveClientOptions({ key: 'checked-at-creation', ...value });
   } catch (err) {
     if (!(err instanceof TypeError)) throw err;
     throw new TypeError(err.message.replace('StackExchangeClient: options.', 'stackExchangeAuth: options.client.'));
   }
-}
+  return value;
+};
+
+const AUTH_SCHEMA = {
+  strategy: passThrough(
+    (value): value is StackExchangeStrategy => value instanceof StackExchangeStrategy,
+    'must be the StackExchangeStrategy instance given to passport.use() (passport has no public lookup by name)',
+    'strategy',
+  ),
+  passport: optional(
+    passThrough((value): value is PassportInstance => isRecord(value) && typeof value['authenticate'] === 'function', 'must be a passport instance', 'new Passport()'),
+    passportSingleton as PassportInstance,
+  ),
+  basePath: optional(
+    passThrough((value): value is string => typeof value === 'string' && BASE_PATH.test(value), 'must be a path like "/auth" (no trailing slash, query or special characters)', "'/auth'"),
+    AUTH_DEFAULTS.basePath as string,
+  ),
+  successRedirect: redirectTarget(AUTH_DEFAULTS.successRedirect),
+  failureRedirect: redirectTarget(AUTH_DEFAULTS.failureRedirect),
+  logoutRedirect: redirectTarget(AUTH_DEFAULTS.logoutRedirect),
+  allowedReturnTo: allowedReturnToRule,
+  scopes: scopesRule,
+  origin: originRule,
+  cookieName: optional(
+    passThrough((value): value is string => typeof value === 'string' && COOKIE_NAME.test(value), "must be the session cookie's name", "'connect.sid'"),
+    AUTH_DEFAULTS.cookieName as string,
+  ),
+  logoutTimeout: optional(positiveNumber('3000', { max: MAX_TIMER_MS, integer: true }), AUTH_DEFAULTS.logoutTimeout as number),
+  client: clientRule,
+} satisfies Record<string, OptionRule<unknown>>;
 
 /**
- * Validates the options of {@link stackExchangeAuth} and applies the defaults in {@link AUTH_DEFAULTS}.
+ * Validates the options of `stackExchangeAuth` with `parseOptions` and applies the defaults in
+ * {@link AUTH_DEFAULTS}; unknown keys are refused, naming the nearest known one.
  *
  * @throws TypeError naming the first unknown or malformed option, with an example of a correct value.
  */
-export function resolveAuthOptions(options: StackExchangeAuthOptions = {}): ResolvedAuthOptions {
-  if (typeof options !== 'object' || options === null) throw new TypeError("stackExchangeAuth: options must be an object (e.g. { basePath: '/auth' })");
-  const input = options as Record<string, unknown>;
-  for (const name of Object.keys(input)) {
-    if (!KNOWN_OPTIONS.has(name)) fail(name, `is not an option; known options: ${[...KNOWN_OPTIONS].join(', ')}`, 'remove it');
+export function resolveAuthOptions(options: StackExchangeAuthOptions): ResolvedAuthOptions {
+  const { strategy, origin, client, scopes, ...rest } = parseOptions('stackExchangeAuth', options, AUTH_SCHEMA, '{ strategy, basePath: "/auth" }');
+  const resolvedOrigin = origin ?? originOf(strategy.settings.callbackURL);
+  if (resolvedOrigin === undefined) {
+    throw new TypeError("stackExchangeAuth: options.origin is required when the strategy's callbackURL has no origin (e.g. origin: 'https://app.example')");
   }
-
-  const strategy = input['strategy'] ?? AUTH_DEFAULTS.strategy;
-  if (typeof strategy !== 'string' || strategy === '') fail('strategy', 'must be the name of a registered strategy', "'stackexchange'");
-
-  const basePath = input['basePath'] ?? AUTH_DEFAULTS.basePath;
-  if (typeof basePath !== 'string' || !BASE_PATH.test(basePath)) fail('basePath', 'must be a path like "/auth" (no trailing slash, query or special characters)', "'/auth'");
-
-  const cookieName = input['cookieName'] ?? AUTH_DEFAULTS.cookieName;
-  if (typeof cookieName !== 'string' || !COOKIE_NAME.test(cookieName)) fail('cookieName', "must be the session cookie's name", "'connect.sid'");
-
-  const logoutTimeout = input['logoutTimeout'] ?? AUTH_DEFAULTS.logoutTimeout;
-  if (typeof logoutTimeout !== 'number' || !Number.isInteger(logoutTimeout) || logoutTimeout <= 0 || logoutTimeout > MAX_TIMER_MS) {
-    fail('logoutTimeout', 'must be a positive integer of milliseconds', '3000');
-  }
-
-  const client = input['client'] ?? {};
-  if (typeof client !== 'object' || client === null || Array.isArray(client)) fail('client', 'must be an object of StackExchangeClient options', "{ site: 'stackoverflow' }");
-  for (const forbidden of ['accessToken', 'onTokenRejected']) {
-    if (forbidden in client) fail(`client.${forbidden}`, 'is set by the router from the session; remove it', 'undefined');
-  }
-  checkClientOptions(client as RequestClientOptions);
-
   return {
+    ...rest,
     strategy,
-    passport: resolvePassport(input['passport']),
-    basePath,
-    successRedirect: redirectTarget(input, 'successRedirect', AUTH_DEFAULTS.successRedirect),
-    failureRedirect: redirectTarget(input, 'failureRedirect', AUTH_DEFAULTS.failureRedirect),
-    logoutRedirect: redirectTarget(input, 'logoutRedirect', AUTH_DEFAULTS.logoutRedirect),
-    allowedReturnTo: resolveAllowedReturnTo(input['allowedReturnTo']),
-    scopes: resolveScopes(input['scopes']),
-    origin: resolveOrigin(input['origin']),
-    cookieName,
-    logoutTimeout,
-    client: client as RequestClientOptions,
+    origin: resolvedOrigin,
+    scopes: [...new Set([...strategy.settings.scope, ...scopes])],
+    clientOptions: Object.freeze(strategy.apiClientOptions(client)),
   };
 }

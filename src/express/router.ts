@@ -3,15 +3,15 @@ import { callbackRoute } from './callback-route.js';
 import { clientScript, sendClientScript } from './client-script.js';
 import { logoutRoute } from './logout-route.js';
 import { requestClient } from './request-client.js';
-import type { RequestContext } from './request-context.js';
 import { resolveAuthOptions } from './router-options.js';
 import type { StackExchangeAuthOptions } from './router-options.js';
 import { startRoute } from './start-route.js';
-import { strategyFacts } from './strategy-settings.js';
 
 /**
  * The companion router of `StackExchangeStrategy`. Mount it after `express-session` and
- * `passport.session()`: `app.use(stackExchangeAuth())`.
+ * `passport.session()`: `app.use(stackExchangeAuth({ strategy }))`, with the strategy instance given
+ * to `passport.use()` (the router reads only its public members: `settings`, `apiClientOptions()`,
+ * `classifyRequest()`, `consumedLogin()`).
  *
  * On every request it defines `req.stackexchange` (an API client with the session's live token, else
  * key-only) and `req.stackexchangeSession` (`{ loggedIn, expiresAt, scope }`), and it serves:
@@ -21,19 +21,16 @@ import { strategyFacts } from './strategy-settings.js';
  * - `POST {basePath}/logout` — revoke, log out, destroy the session; 303 to `logoutRedirect` (204 JSON);
  * - `GET {basePath}/client.js` — the popup-login script (`StackExchangeLogin.authenticate()`).
  *
- * The strategy is looked up by name on first use, so it may be registered after the router is made.
- *
  * @throws TypeError when an option is unknown or malformed (the message names it and shows an example).
  */
-export function stackExchangeAuth(options: StackExchangeAuthOptions = {}): Router {
+export function stackExchangeAuth(options: StackExchangeAuthOptions): Router {
   const config = resolveAuthOptions(options);
-  const context: RequestContext = { config, facts: strategyFacts(config.passport, config.strategy, config.origin, config.client) };
   const script = clientScript(config.basePath);
   const router = Router();
-  router.use(requestClient(context));
+  router.use(requestClient(config));
   router.get(`${config.basePath}/client.js`, (_req, res) => sendClientScript(res, script));
-  router.get(`${config.basePath}/start`, startRoute(context));
-  router.get(`${config.basePath}/callback`, callbackRoute(context));
-  router.all(`${config.basePath}/logout`, logoutRoute(context));
+  router.get(`${config.basePath}/start`, startRoute(config));
+  router.get(`${config.basePath}/callback`, callbackRoute(config));
+  router.all(`${config.basePath}/logout`, logoutRoute(config));
   return router;
 }

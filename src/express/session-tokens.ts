@@ -55,7 +55,7 @@ export function writeSessionTokens(session: TokenSession, tokens: SessionTokens)
 
 /** Removes the tokens from the session. */
 export function clearSessionTokens(session: TokenSession | undefined | null): void {
-  if (session && SESSION_TOKENS_KEY in session) delete session[SESSION_TOKENS_KEY];
+  if (session && SESSION_TOKENS_KEY in session) Reflect.deleteProperty(session, SESSION_TOKENS_KEY);
 }
 
 /** True when the tokens have not expired at `now` (ms since the epoch). */

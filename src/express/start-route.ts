@@ -1,13 +1,12 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AuthenticateOptions } from 'passport';
 import type { StackExchangeAuthenticateOptions } from '../strategy/strategy.js';
-import { classifyCallback, rawQuery } from '../strategy/callback-query.js';
+import { rawQuery } from '../strategy/callback-query.js';
 import { parseScope } from '../strategy/options.js';
 import type { StackExchangeScope } from '../strategy/options.js';
 import { failureCodeOfError, failureCodeOfInfo, sendLoginFailure } from './login-failure.js';
 import type { FailureTarget } from './login-failure.js';
-import type { RequestContext } from './request-context.js';
-import { factsOrNext } from './request-context.js';
+import type { ResolvedAuthOptions } from './router-options.js';
 import { safeReturnTo } from './return-to.js';
 
 /**
@@ -43,26 +42,24 @@ function requestedScopes(value: unknown, allowed: readonly StackExchangeScope[])
  * - The strategy saves the session before redirecting (302 to Stack Exchange); when the store fails
  *   the answer is 503 and there is no redirect.
  */
-export function startRoute(context: RequestContext): RequestHandler {
-  const { config } = context;
+export function startRoute(config: ResolvedAuthOptions): RequestHandler {
+  const { strategy } = config;
   return function stackExchangeStart(req: Request, res: Response, next: NextFunction): void {
-    const facts = factsOrNext(context, next);
-    if (facts === undefined) return;
     const query = req.query as Record<string, unknown>;
     const popup = query['popup'] === '1';
-    const target: FailureTarget = { failureRedirect: config.failureRedirect, origin: facts.origin, popup };
+    const target: FailureTarget = { failureRedirect: config.failureRedirect, origin: config.origin, popup };
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
 
     const extra = hasStructuredScope(req) ? undefined : requestedScopes(query['scope'], config.scopes);
     // A start must not be taken for a callback: passport-oauth2 would treat `code`/`error` as one.
-    if (extra === undefined || classifyCallback(req).kind !== 'start') {
+    if (extra === undefined || strategy.classifyRequest(req).kind !== 'start') {
       sendLoginFailure(req, res, 'bad_request', target);
       return;
     }
     const returnTo = safeReturnTo(query['returnTo'], config.allowedReturnTo);
     // A per-login scope replaces the strategy's in passport-oauth2: ask for both.
-    const scope = extra.length > 0 ? [...new Set([...facts.settings.scope, ...extra])] : undefined;
+    const scope = extra.length > 0 ? [...new Set([...strategy.settings.scope, ...extra])] : undefined;
     const state = {
       ...(returnTo === undefined ? {} : { returnTo }),
       ...(popup ? { popup: true } : {}),
@@ -71,7 +68,8 @@ export function startRoute(context: RequestContext): RequestHandler {
 
     const options: StackExchangeAuthenticateOptions = { state, ...(scope === undefined ? {} : { scope }) };
     // @types/passport types `state` as a string; StackExchangeStrategy takes an object of metadata.
-    const authenticate = config.passport.authenticate(config.strategy, options as unknown as AuthenticateOptions, (err: unknown, _user: unknown, info: unknown) => {
+    // passport sets its per-request action functions on the object it is given: give it one per request.
+    const authenticate = config.passport.authenticate(Object.create(strategy) as typeof strategy, options as unknown as AuthenticateOptions, (err: unknown, _user: unknown, info: unknown) => {
       // Only failures come back here: a successful start is the strategy's redirect.
       if (err) {
         const code = failureCodeOfError(err);

@@ -1,6 +1,6 @@
 /** The OAuth parameters of a callback that must each appear at most once, as plain strings. */
 const OAUTH_PARAMS = ['code', 'state', 'error', 'error_description', 'error_uri'] as const;
-const STRUCTURED = /^(code|state|error|error_description|error_uri)\[/;
+const STRUCTURED = /^(?:code|state|error|error_description|error_uri)\[/;
 
 /** What a request to the strategy is, judged from its OAuth parameters. */
 export type CallbackRequest =

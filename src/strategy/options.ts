@@ -1,6 +1,12 @@
-import { RateLimiter } from '../api/rate-limiter.js';
+import { isApiLimits } from '../api/api-limits.js';
+import type { ApiLimits } from '../api/api-limits.js';
+import { isRecord } from '../util/is-record.js';
 import { optionFailure } from '../util/option-error.js';
 import type { OptionFailure } from '../util/option-error.js';
+import { boolean, func, nonEmptyString, oneOf, optional, parseOptions, passThrough, positiveNumber } from '../util/options-schema.js';
+import type { OptionRule, RuleFailure } from '../util/options-schema.js';
+import { PENDING_LOGINS_KEY } from './pending-logins.js';
+import type { PendingLoginStore } from './pending-logins.js';
 import { splitScopeList } from '../util/scope-list.js';
 import { userAgent } from '../util/user-agent.js';
 import { MAX_TIMER_MS } from '../util/timers.js';
@@ -61,10 +67,28 @@ export interface StackExchangeStrategyOptions {
   /** The `fetch` used for the token exchange and the profile (tests inject one). Default: the global `fetch`. */
   fetch?: typeof fetch;
   /**
-   * The limiter the profile requests queue on. Default: the process-wide one for `apiURL` (30
-   * requests/s, Stack Exchange's per-address limit), shared with every `StackExchangeClient`.
+   * The limits the profile requests pass (30 requests/s window, backoffs, bans, quota). Default: the
+   * process-wide ones for `apiURL`, shared with every `StackExchangeClient`; a Redis-backed `ApiLimits`
+   * shares them across instances.
    */
-  rateLimiter?: RateLimiter;
+  apiLimits?: ApiLimits;
+  /**
+   * Skip loading the profile (no `/me` request): `true`, or passport-oauth2's `(accessToken, done)`
+   * deciding per login. `verify` then gets `undefined` as the profile and is required. Default `false`.
+   */
+  skipUserProfile?: boolean | ((accessToken: string, done: (err: unknown, skip?: boolean) => void) => void) | (() => boolean);
+  /** Further headers sent with the token request (`content-type` and `accept` stay the package's). */
+  customHeaders?: Readonly<Record<string, string>>;
+  /** How the scopes are joined in the authorize URL: `' '` (the default) or `','` (Stack Exchange takes both). */
+  scopeSeparator?: ' ' | ',';
+  /** The session property where the default `SessionPendingLoginStore` keeps pending logins. Default `'stackexchangePending'`. */
+  sessionKey?: string;
+  /** Where pending logins are kept. Default: a `SessionPendingLoginStore` under `sessionKey`; `RedisPendingLoginStore` for several instances. */
+  store?: PendingLoginStore;
+  /** Accepted for passport-oauth2 compatibility: PKCE S256 is always on (`true` or `'S256'` only). */
+  pkce?: true | 'S256';
+  /** Accepted for passport-oauth2 compatibility: state is always on (`true` only). */
+  state?: true;
 }
 
 /** {@link StackExchangeStrategyOptions} after validation, with defaults applied. */
@@ -88,27 +112,43 @@ export interface ResolvedStrategyOptions {
   appUserAgent: string | undefined;
   passReqToCallback: boolean;
   fetch: typeof fetch | undefined;
-  rateLimiter: RateLimiter | undefined;
+  apiLimits: ApiLimits | undefined;
+  skipUserProfile: NonNullable<StackExchangeStrategyOptions['skipUserProfile']>;
+  customHeaders: Readonly<Record<string, string>>;
+  scopeSeparator: ' ' | ',';
+  sessionKey: string;
+  store: PendingLoginStore | undefined;
 }
 
 const SITE = /^[a-z0-9][a-z0-9.-]{0,99}$/i;
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
+const CALLBACK_EXAMPLE = '"https://app.example/auth/callback"';
 
-const fail: OptionFailure = optionFailure('StackExchangeStrategy');
-
-function requiredString(input: Record<string, unknown>, option: string, example: string): string {
-  const value = input[option];
-  if (value === undefined || value === null || value === '') fail(option, 'is required', example);
-  if (typeof value !== 'string' || value.trim() !== value) fail(option, 'must be a string without surrounding spaces', example);
+/**
+ * Checks that `value` is an absolute http(s) URL without a fragment or credentials and returns it
+ * unchanged; `fail(rule, example)` otherwise.
+ */
+function checkAbsoluteURL(value: unknown, fail: RuleFailure, example: string, relativeHint: string): string {
+  if (typeof value !== 'string' || value === '') return fail('must be an absolute http(s) URL', example);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail(`must be an absolute http(s) URL${value.startsWith('/') ? relativeHint : ''}`, example);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return fail('must use http: or https:', example);
+  if (url.hash !== '' || value.includes('#')) return fail('must not have a fragment', example);
+  if (url.username !== '' || url.password !== '') return fail('must not carry credentials', example);
   return value;
 }
 
-function optionalString(input: Record<string, unknown>, option: string, example: string): string | undefined {
-  const value = input[option];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '' || value.trim() !== value) {
-    fail(option, 'must be a non-empty string without surrounding spaces', example);
-  }
-  return value;
+const RELATIVE_CALLBACK =
+  ': a relative one would be resolved against the Host header, which the client controls, and Stack Exchange compares redirect_uri byte for byte; give the full URL registered on Stack Apps';
+
+/** Rule for an absolute http(s) URL (see {@link absoluteURL}). */
+function urlRule(example: string, relativeHint = ''): OptionRule<string> {
+  return (value, fail) => checkAbsoluteURL(value, fail, example, relativeHint);
 }
 
 /**
@@ -116,39 +156,28 @@ function optionalString(input: Record<string, unknown>, option: string, example:
  * Throws a `TypeError` naming `option` otherwise.
  */
 export function absoluteURL(option: string, value: unknown, example: string): string {
-  if (typeof value !== 'string' || value === '') fail(option, 'must be an absolute http(s) URL', example);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    fail(option, 'must be an absolute http(s) URL', example);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(option, 'must use http: or https:', example);
-  if (url.hash !== '' || value.includes('#')) fail(option, 'must not have a fragment', example);
-  if (url.username !== '' || url.password !== '') fail(option, 'must not carry credentials', example);
-  return value;
+  const fail = optionFailure('StackExchangeStrategy');
+  return checkAbsoluteURL(value, (rule, ex) => fail(option, rule, ex), example, option === 'callbackURL' ? RELATIVE_CALLBACK : '');
 }
 
-function optionalURL(input: Record<string, unknown>, option: string, fallback: string): string {
-  const value = input[option];
-  if (value === undefined) return fallback;
-  return absoluteURL(option, value, JSON.stringify(fallback));
+/** Rule for a required string without surrounding spaces. */
+function requiredString(example: string): OptionRule<string> {
+  return (value, fail) => {
+    if (value === undefined || value === null || value === '') return fail('is required', example);
+    if (typeof value !== 'string' || value.trim() !== value) return fail('must be a string without surrounding spaces', example);
+    return value;
+  };
 }
 
-function positiveNumber(input: Record<string, unknown>, option: string, fallback: number, max: number, integer: boolean): number {
-  const value = input[option];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max || (integer && !Number.isInteger(value))) {
-    fail(option, `must be a positive ${integer ? 'integer' : 'number'} no greater than ${max}`, String(fallback));
-  }
-  return value;
+function isPendingLoginStore(value: unknown): value is PendingLoginStore {
+  return isRecord(value) && typeof value['store'] === 'function' && typeof value['verify'] === 'function';
 }
 
-function optionalBoolean(input: Record<string, unknown>, option: string, fallback: boolean): boolean {
-  const value = input[option];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') fail(option, 'must be a boolean', String(!fallback));
-  return value;
+function isHeaders(value: unknown): value is Record<string, string> {
+  return (
+    isRecord(value) &&
+    Object.entries(value).every(([name, text]) => HEADER_NAME.test(name) && typeof text === 'string' && HEADER_VALUE.test(text))
+  );
 }
 
 /**
@@ -156,80 +185,79 @@ function optionalBoolean(input: Record<string, unknown>, option: string, fallbac
  * known Stack Exchange scopes. Throws a `TypeError` naming `option` for anything else.
  */
 export function parseScope(value: unknown, option = 'scope'): StackExchangeScope[] {
+  const fail: OptionFailure = optionFailure('StackExchangeStrategy');
+  return scopeRule((rule, example) => fail(option, rule, example), value);
+}
+
+function scopeRule(fail: RuleFailure, value: unknown): StackExchangeScope[] {
   const example = "['read_inbox', 'no_expiry']";
   if (value === undefined) return [];
   let names: unknown[];
   if (typeof value === 'string') names = splitScopeList(value);
   else if (Array.isArray(value)) names = value;
-  else fail(option, 'must be an array of scopes or a comma/space-separated string', example);
+  else return fail('must be an array of scopes or a comma/space-separated string', example);
   const scopes: StackExchangeScope[] = [];
   for (const name of names) {
-    if (!(STACKEXCHANGE_SCOPES as readonly unknown[]).includes(name)) {
-      fail(option, `may only contain ${STACKEXCHANGE_SCOPES.join(', ')}`, example);
-    }
+    if (!(STACKEXCHANGE_SCOPES as readonly unknown[]).includes(name)) return fail(`may only contain ${STACKEXCHANGE_SCOPES.join(', ')}`, example);
     if (!scopes.includes(name as StackExchangeScope)) scopes.push(name as StackExchangeScope);
   }
   return scopes;
 }
 
-/** passport-oauth2 switches that this strategy keeps on: rejecting them beats silently ignoring them. */
-function rejectDisabledProtections(input: Record<string, unknown>): void {
-  if (input['pkce'] !== undefined && input['pkce'] !== true && input['pkce'] !== 'S256') {
-    fail('pkce', 'cannot be changed: PKCE S256 is always used; remove the option', 'true');
-  }
-  if (input['state'] !== undefined && input['state'] !== true) {
-    fail('state', 'cannot be turned off: state is always used; remove the option', 'true');
-  }
-  if (input['store'] !== undefined) {
-    fail('store', 'is not supported: pending logins are kept in the session by the strategy; remove the option', 'undefined');
-  }
-}
+const STRATEGY_SCHEMA = {
+  clientID: requiredString('"1234"'),
+  clientSecret: optional<string, undefined>((value, fail) => {
+    if (typeof value !== 'string' || value === '') return fail('must be a non-empty string, or left out for a public client', '"abc"');
+    return value;
+  }, undefined),
+  key: requiredString('"api-key(("'),
+  callbackURL: urlRule(CALLBACK_EXAMPLE, RELATIVE_CALLBACK),
+  scope: ((value, fail) => scopeRule(fail, value)) as OptionRule<StackExchangeScope[]>,
+  site: optional<string, string>((value, fail) => {
+    const site = nonEmptyString('"stackoverflow"')(value, fail);
+    if (!SITE.test(site)) return fail('must be a site parameter or domain', '"stackoverflow" or "math.stackexchange.com"');
+    return site;
+  }, STRATEGY_DEFAULTS.site),
+  networkUsers: optional(boolean('true'), STRATEGY_DEFAULTS.networkUsers as boolean),
+  timeout: optional(positiveNumber(String(STRATEGY_DEFAULTS.timeout), { max: MAX_TIMER_MS, integer: true }), STRATEGY_DEFAULTS.timeout as number),
+  stateTTL: optional(positiveNumber(String(STRATEGY_DEFAULTS.stateTTL), { max: 86_400 }), STRATEGY_DEFAULTS.stateTTL as number),
+  maxPendingLogins: optional(positiveNumber(String(STRATEGY_DEFAULTS.maxPendingLogins), { max: 100, integer: true }), STRATEGY_DEFAULTS.maxPendingLogins as number),
+  authorizationURL: optional(urlRule(JSON.stringify(STRATEGY_DEFAULTS.authorizationURL)), STRATEGY_DEFAULTS.authorizationURL as string),
+  tokenURL: optional(urlRule(JSON.stringify(STRATEGY_DEFAULTS.tokenURL)), STRATEGY_DEFAULTS.tokenURL as string),
+  apiURL: optional(urlRule(JSON.stringify(STRATEGY_DEFAULTS.apiURL)), STRATEGY_DEFAULTS.apiURL as string),
+  userAgent: optional(nonEmptyString('"my-app/1.0 (+https://app.example)"'), undefined),
+  passReqToCallback: optional(boolean('true'), false),
+  fetch: optional(func<typeof fetch>('globalThis.fetch'), undefined),
+  apiLimits: optional(passThrough(isApiLimits, 'must be an ApiLimits (take, release, backoff, ban, quota)', 'new MemoryApiLimits()'), undefined),
+  skipUserProfile: optional<ResolvedStrategyOptions['skipUserProfile'], false>((value, fail) => {
+    if (typeof value !== 'boolean' && typeof value !== 'function') return fail('must be a boolean or a function (accessToken, done) => done(null, skip)', 'true');
+    return value as ResolvedStrategyOptions['skipUserProfile'];
+  }, false),
+  customHeaders: optional<Readonly<Record<string, string>>, Readonly<Record<string, string>>>(
+    passThrough(isHeaders, 'must be an object of header names and string values', "{ 'x-request-source': 'login' }"),
+    Object.freeze({}),
+  ),
+  scopeSeparator: optional(oneOf([' ', ','] as const, "','"), ' ' as const),
+  sessionKey: optional(nonEmptyString('"stackexchangePending"'), undefined),
+  store: optional(passThrough(isPendingLoginStore, 'must be a PendingLoginStore (store and verify methods)', 'new RedisPendingLoginStore({ client })'), undefined),
+  pkce: optional(
+    (value, fail) => (value === true || value === 'S256' ? value : fail('cannot be changed: PKCE S256 is always used; remove the option', 'true')),
+    true,
+  ),
+  state: optional((value, fail) => (value === true ? value : fail('cannot be turned off: state is always used; remove the option', 'true')), true),
+} satisfies Record<string, OptionRule<unknown>>;
 
 /**
- * Validates the options of `StackExchangeStrategy` and applies the defaults in {@link STRATEGY_DEFAULTS}.
+ * Validates the options of `StackExchangeStrategy` with `parseOptions` and applies the defaults in
+ * {@link STRATEGY_DEFAULTS}. Unknown keys are refused, naming the nearest known one.
  *
- * @throws TypeError naming the first missing or malformed option, with an example of a correct value.
+ * @throws TypeError naming the first unknown, missing or malformed option, with an example of a correct value.
  */
 export function resolveStrategyOptions(options: StackExchangeStrategyOptions): ResolvedStrategyOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`StackExchangeStrategy: options are required (e.g. { clientID: "1234", key: "api-key((", callbackURL: "https://app.example/auth/callback" })`);
+  const parsed = parseOptions('StackExchangeStrategy', options, STRATEGY_SCHEMA, '{ clientID: "1234", key: "api-key((", callbackURL: "https://app.example/auth/callback" }');
+  const { pkce: _pkce, state: _state, userAgent: appUserAgent, sessionKey, ...rest } = parsed;
+  if (sessionKey !== undefined && rest.store !== undefined) {
+    optionFailure('StackExchangeStrategy')('sessionKey', 'only applies to the default session store; leave it out with options.store', 'undefined');
   }
-  const input = options as unknown as Record<string, unknown>;
-  rejectDisabledProtections(input);
-
-  const clientID = requiredString(input, 'clientID', '"1234"');
-  const key = requiredString(input, 'key', '"api-key(("');
-  const callbackURL = absoluteURL('callbackURL', input['callbackURL'], '"https://app.example/auth/callback"');
-  const clientSecret = input['clientSecret'];
-  if (clientSecret !== undefined && (typeof clientSecret !== 'string' || clientSecret === '')) {
-    fail('clientSecret', 'must be a non-empty string, or left out for a public client', '"abc"');
-  }
-  const site = optionalString(input, 'site', '"stackoverflow"') ?? STRATEGY_DEFAULTS.site;
-  if (!SITE.test(site)) fail('site', 'must be a site parameter or domain', '"stackoverflow" or "math.stackexchange.com"');
-  const fetchImpl = input['fetch'];
-  if (fetchImpl !== undefined && typeof fetchImpl !== 'function') fail('fetch', 'must be a function', 'globalThis.fetch');
-  const appUserAgent = optionalString(input, 'userAgent', '"my-app/1.0 (+https://app.example)"');
-  const rateLimiter = input['rateLimiter'];
-  if (rateLimiter !== undefined && !(rateLimiter instanceof RateLimiter)) fail('rateLimiter', 'must be a RateLimiter', 'new RateLimiter({ maxRequests: 30 })');
-
-  return {
-    clientID,
-    clientSecret: clientSecret as string | undefined,
-    key,
-    callbackURL,
-    scope: parseScope(input['scope']),
-    site,
-    networkUsers: optionalBoolean(input, 'networkUsers', STRATEGY_DEFAULTS.networkUsers),
-    timeout: positiveNumber(input, 'timeout', STRATEGY_DEFAULTS.timeout, MAX_TIMER_MS, true),
-    stateTTL: positiveNumber(input, 'stateTTL', STRATEGY_DEFAULTS.stateTTL, 86_400, false),
-    maxPendingLogins: positiveNumber(input, 'maxPendingLogins', STRATEGY_DEFAULTS.maxPendingLogins, 100, true),
-    authorizationURL: optionalURL(input, 'authorizationURL', STRATEGY_DEFAULTS.authorizationURL),
-    tokenURL: optionalURL(input, 'tokenURL', STRATEGY_DEFAULTS.tokenURL),
-    apiURL: optionalURL(input, 'apiURL', STRATEGY_DEFAULTS.apiURL),
-    userAgent: userAgent(appUserAgent),
-    appUserAgent,
-    passReqToCallback: optionalBoolean(input, 'passReqToCallback', false),
-    fetch: fetchImpl as typeof fetch | undefined,
-    rateLimiter,
-  };
+  return { ...rest, sessionKey: sessionKey ?? PENDING_LOGINS_KEY, userAgent: userAgent(appUserAgent), appUserAgent };
 }

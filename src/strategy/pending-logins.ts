@@ -4,40 +4,33 @@ import { randomToken } from '../util/random.js';
 import { SessionStoreError } from './session-store-error.js';
 import { isRecord } from '../util/is-record.js';
 
-/** The session property that holds the pending logins, keyed by their `state`. */
+/** The default session property of {@link SessionPendingLoginStore} (the strategy's `sessionKey` option). */
 export const PENDING_LOGINS_KEY = 'stackexchangePending';
 
-/** One login that was started and has not come back yet. */
-export interface PendingLogin {
-  /** The PKCE code verifier; it never leaves the server. */
-  verifier: string;
-  /** When the login started (ms since the epoch). */
-  createdAt: number;
-  /** The `state` option given to `passport.authenticate()` at the start (e.g. `{ returnTo }`), if any. */
-  meta?: unknown;
+/**
+ * What the strategy keeps with each pending login (passport-oauth2's "state" argument of a store): the
+ * app's metadata and the scopes asked for. A store keeps it as given and hands it back from `verify`.
+ */
+export interface PendingLoginState {
+  /** The `state` object given to `passport.authenticate()` at the start (e.g. `{ returnTo }`), if any. */
+  meta?: object;
   /** The scopes this login asked for (Stack Exchange's token answer does not say which were granted). */
-  scope?: string[];
+  scope: string[];
 }
 
 /**
- * What `StackExchangeStrategy` hands the store as passport-oauth2's `state` at the start of a login:
- * the app's metadata and the scopes asked for, which the store keeps with the pending login.
+ * passport-oauth2's metadata of a login (`authorizationURL`, `tokenURL`, `clientID`, `callbackURL`),
+ * plus the strategy's limits, which a store applies.
  */
-export class LoginStart {
-  constructor(
-    /** The app's metadata (the `state` object given to `passport.authenticate()`), if any. */
-    readonly meta: object | undefined,
-    /** The scopes this login asks for. */
-    readonly scope: readonly string[],
-  ) {}
-}
-
-// The login each callback request consumed, for the strategy to read after the token exchange.
-const consumed = new WeakMap<object, PendingLogin>();
-
-/** The pending login that the callback `req` consumed, once the store has verified its state. */
-export function consumedLogin(req: object): PendingLogin | undefined {
-  return consumed.get(req);
+export interface PendingLoginContext {
+  authorizationURL?: string;
+  tokenURL?: string;
+  clientID?: string;
+  callbackURL?: string;
+  /** Seconds a pending login stays valid (the strategy's `stateTTL`). */
+  stateTTL: number;
+  /** Pending logins kept per browser (the strategy's `maxPendingLogins`); the oldest is dropped beyond. */
+  maxPendingLogins: number;
 }
 
 /** Why a callback's state was refused; handed to passport's `fail()` as the challenge. */
@@ -46,36 +39,59 @@ export interface InvalidStateInfo {
   code: 'invalid_state';
 }
 
+/** `store`'s callback: the OAuth `state` value (a handle) of the new pending login. */
+export type PendingLoginStoreCallback = (err: Error | null, state?: string) => void;
+
+/**
+ * `verify`'s callback: `(null, verifier, state)` for a valid login (used once), `(null, false, info)`
+ * for a missing, unknown, expired or foreign state, `(err)` when the store failed.
+ */
+export type PendingLoginVerifyCallback = (err: Error | null, verifier?: string | false, stateOrInfo?: unknown) => void;
+
+/**
+ * Where `StackExchangeStrategy` keeps pending logins: passport-oauth2's PKCE state-store shape, so a
+ * passport-oauth2 store fits too. Implementations: {@link SessionPendingLoginStore} (the default) and
+ * `RedisPendingLoginStore` (atomic, for several instances and simultaneous callbacks).
+ *
+ * A store must use each pending login once (a second `verify` of the same state fails), expire it
+ * after `context.stateTTL` seconds and keep at most `context.maxPendingLogins` per browser.
+ */
+export interface PendingLoginStore {
+  /** Records a pending login and calls back with a fresh, unguessable `state` that carries no data. */
+  store(req: object, verifier: string, state: PendingLoginState, context: PendingLoginContext, callback: PendingLoginStoreCallback): void;
+  /** Takes (deletes) the pending login of `state` and calls back with its verifier and stored state. */
+  verify(req: object, state: string | undefined, callback: PendingLoginVerifyCallback): void;
+}
+
+/** One login as {@link SessionPendingLoginStore} keeps it in the session. */
+interface StoredLogin {
+  verifier: string;
+  /** When the login started (ms since the epoch). */
+  createdAt: number;
+  /** Milliseconds it stays valid. */
+  ttl: number;
+  state?: unknown;
+}
+
 /** The session as far as the store needs it (express-session's `req.session` fits). */
-export interface PendingLoginSession {
+interface StoreSession {
   [key: string]: unknown;
   save?: (callback: (err?: unknown) => void) => void;
+  regenerate?: (callback: (err?: unknown) => void) => void;
+  cookie?: { maxAge?: number | null };
 }
-
-/** Options of {@link PendingLoginStore}. */
-export interface PendingLoginStoreOptions {
-  /** Seconds a pending login stays valid. */
-  stateTTL: number;
-  /** Pending logins kept per session; the oldest is dropped beyond this. */
-  maxPendingLogins: number;
-}
-
-type StoreCallback = (err: Error | null, state?: string) => void;
-type VerifyCallback = (err: Error | null, verifier?: string | false, stateOrInfo?: unknown) => void;
 
 const log = logger('strategy');
 
-function isPendingLogin(value: unknown): value is PendingLogin {
-  return isRecord(value) && typeof value['verifier'] === 'string' && typeof value['createdAt'] === 'number';
+function isStoredLogin(value: unknown): value is StoredLogin {
+  return isRecord(value) && typeof value['verifier'] === 'string' && typeof value['createdAt'] === 'number' && typeof value['ttl'] === 'number';
 }
 
-/** The session's pending logins keyed by state (entries unchecked), or `undefined` when there is no such object. */
-export function pendingLoginsOf(session: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> | undefined {
-  const pending = session?.[PENDING_LOGINS_KEY];
-  return typeof pending === 'object' && pending !== null && !Array.isArray(pending) ? (pending as Record<string, unknown>) : undefined;
+function isLive(login: StoredLogin, now: number): boolean {
+  return now - login.createdAt <= login.ttl;
 }
 
-function saveSession(session: PendingLoginSession, done: (err: SessionStoreError | null) => void): void {
+function saveSession(session: StoreSession, done: (err: SessionStoreError | null) => void): void {
   if (typeof session.save !== 'function') {
     done(null);
     return;
@@ -89,89 +105,119 @@ function saveSession(session: PendingLoginSession, done: (err: SessionStoreError
 
 // Requests are taken as `object`: express-session's `req.session` exists on Express's Request type only
 // where the app's own types include express-session.
-function sessionOf(req: object): PendingLoginSession | StackExchangeError {
+function sessionOf(req: object): StoreSession | StackExchangeError {
   const { session } = req as { session?: unknown };
   if (typeof session !== 'object' || session === null) {
     return new StackExchangeError('StackExchangeStrategy needs sessions: add express-session (or another session middleware) before passport', {
       code: 'SESSION_REQUIRED',
     });
   }
-  return session as PendingLoginSession;
+  return session as StoreSession;
+}
+
+/** Options of {@link SessionPendingLoginStore}. */
+export interface SessionPendingLoginStoreOptions {
+  /** The session property holding the pending logins. Default `'stackexchangePending'`. */
+  key?: string;
 }
 
 /**
- * A passport-oauth2 state store (the PKCE form) that keeps every pending login in the session under
- * `req.session.stackexchangePending[state]`, so that several logins (tabs) can be under way at once.
+ * The default {@link PendingLoginStore}: every pending login in the session, under
+ * `req.session[key][state]`, so that several logins (tabs) can be under way at once.
  *
- * - `state` is a fresh 256-bit random value that carries no data; the verifier and the metadata stay
- *   on the server.
+ * - `state` is a fresh 256-bit random value; the verifier and the metadata stay on the server.
  * - At most `maxPendingLogins` per session (the oldest is dropped), each valid `stateTTL` seconds.
  * - A pending login is used once: it is deleted when its callback arrives, whatever the outcome.
- * - An unknown or tampered state fails and leaves the other pending logins untouched.
- * - The session is saved before passport continues, so the redirect to Stack Exchange never precedes
- *   the save and a consumed login cannot be replayed; a failed save is a {@link SessionStoreError}.
+ * - The session is saved before passport continues (the redirect never precedes the save); a failed
+ *   save is a {@link SessionStoreError}.
+ * - The other tabs' pending logins survive passport's session regeneration at login (also with
+ *   `keepSessionInfo: false`): they are moved into the regenerated session.
+ * - A session that holds nothing but pending logins gets a cookie that lives `stateTTL` seconds, so
+ *   abandoned starts leave no long-lived sessions; the login's regenerated session has the app's usual cookie.
+ *
+ * Known race: two starts in one session at the same instant both read the session, and with
+ * `resave: false` the later save wins, so one tab's login fails `invalid_state`; two simultaneous
+ * callbacks of one state may both exchange the code. Use `RedisPendingLoginStore` where that matters.
  */
-export class PendingLoginStore {
-  readonly #ttlMs: number;
-  readonly #max: number;
+export class SessionPendingLoginStore implements PendingLoginStore {
+  /** The session property holding the pending logins. */
+  readonly key: string;
 
-  constructor(options: PendingLoginStoreOptions) {
-    this.#ttlMs = options.stateTTL * 1000;
-    this.#max = options.maxPendingLogins;
+  constructor(options: SessionPendingLoginStoreOptions = {}) {
+    const key = options.key ?? PENDING_LOGINS_KEY;
+    if (typeof key !== 'string' || key === '') throw new TypeError('SessionPendingLoginStore: options.key must be a non-empty string (e.g. key: "stackexchangePending")');
+    this.key = key;
   }
 
-  /**
-   * Records a new pending login and calls back with its `state` once the session is saved.
-   * Signature required by passport-oauth2 for PKCE stores: `(req, verifier, state, meta, callback)`,
-   * where `state` is the `state` option of `passport.authenticate()` (kept as the login's metadata).
-   */
-  store(req: object, verifier: string, appState: unknown, _endpoints: unknown, callback: StoreCallback): void {
+  /** The session's live pending logins, oldest first. */
+  #liveLogins(session: StoreSession, now: number): Array<[string, StoredLogin]> {
+    const pending = session[this.key];
+    if (!isRecord(pending)) return [];
+    return Object.entries(pending)
+      .filter((entry): entry is [string, StoredLogin] => isStoredLogin(entry[1]) && isLive(entry[1], now))
+      .sort((a, b) => a[1].createdAt - b[1].createdAt);
+  }
+
+  store(req: object, verifier: string, state: PendingLoginState, context: PendingLoginContext, callback: PendingLoginStoreCallback): void {
     const session = sessionOf(req);
     if (session instanceof StackExchangeError) return callback(session);
     const now = Date.now();
-    const kept = Object.entries(pendingLoginsOf(session) ?? {}).filter(
-      (entry): entry is [string, PendingLogin] => isPendingLogin(entry[1]) && !this.#isExpired(entry[1], now),
-    );
-    const state = randomToken();
-    const login: PendingLogin = { verifier, createdAt: now };
-    const meta = appState instanceof LoginStart ? appState.meta : appState;
-    if (meta !== undefined && meta !== null && typeof meta === 'object') login.meta = meta;
-    if (appState instanceof LoginStart && appState.scope.length > 0) login.scope = [...appState.scope];
-    kept.push([state, login]);
-    kept.sort((a, b) => a[1].createdAt - b[1].createdAt);
-    const dropped = Math.max(0, kept.length - this.#max);
-    session[PENDING_LOGINS_KEY] = Object.fromEntries(kept.slice(dropped));
-    if (dropped > 0) log(`dropped ${dropped} oldest pending login(s): more than ${this.#max} in one session`);
-    saveSession(session, (err) => (err ? callback(err) : callback(null, state)));
+    const ttl = context.stateTTL * 1000;
+    const kept = this.#liveLogins(session, now);
+    const handle = randomToken();
+    kept.push([handle, { verifier, createdAt: now, ttl, state }]);
+    const dropped = Math.max(0, kept.length - context.maxPendingLogins);
+    if (dropped > 0) log(`dropped ${dropped} oldest pending login(s): more than ${context.maxPendingLogins} in one session`);
+    session[this.key] = Object.fromEntries(kept.slice(dropped));
+    // A session made only for this login lives no longer than the login can.
+    const onlyPending = Object.keys(session).every((name) => name === 'cookie' || name === this.key);
+    const cookie = session.cookie;
+    if (onlyPending && cookie !== undefined && (cookie.maxAge === null || cookie.maxAge === undefined || cookie.maxAge > ttl)) cookie.maxAge = ttl;
+    saveSession(session, (err) => (err ? callback(err) : callback(null, handle)));
   }
 
-  /**
-   * Looks up and consumes the pending login of `providedState`, then calls back with its verifier and
-   * metadata (`callback(null, verifier, meta)`), or with `false` and an {@link InvalidStateInfo} when the
-   * state is missing, unknown or expired.
-   */
-  verify(req: object, providedState: unknown, callback: VerifyCallback): void {
+  verify(req: object, providedState: string | undefined, callback: PendingLoginVerifyCallback): void {
     const session = sessionOf(req);
     if (session instanceof StackExchangeError) return callback(session);
-    const pending = pendingLoginsOf(session);
-    if (typeof providedState !== 'string' || pending === undefined || !Object.hasOwn(pending, providedState)) {
+    const pending = session[this.key];
+    if (typeof providedState !== 'string' || !isRecord(pending) || !Object.hasOwn(pending, providedState)) {
       callback(null, false, { message: 'Unable to verify the login request: unknown state', code: 'invalid_state' } satisfies InvalidStateInfo);
       return;
     }
     const login = pending[providedState];
-    delete pending[providedState];
-    if (Object.keys(pending).length === 0) delete session[PENDING_LOGINS_KEY];
+    Reflect.deleteProperty(pending, providedState);
+    if (Object.keys(pending).length === 0) Reflect.deleteProperty(session, this.key);
+    else this.#carryAcrossRegeneration(req, session);
     saveSession(session, (err) => {
       if (err) return callback(err);
-      if (!isPendingLogin(login) || this.#isExpired(login, Date.now())) {
+      if (!isStoredLogin(login) || !isLive(login, Date.now())) {
         return callback(null, false, { message: 'The login request expired; please try again', code: 'invalid_state' } satisfies InvalidStateInfo);
       }
-      consumed.set(req, login);
-      return callback(null, login.verifier, login.meta);
+      return callback(null, login.verifier, login.state);
     });
   }
 
-  #isExpired(login: PendingLogin, now: number): boolean {
-    return now - login.createdAt > this.#ttlMs;
+  /**
+   * passport regenerates the session at login; the other tabs' pending logins move into the new one.
+   * The hook is this request's session object's own (non-enumerable, never saved) and removes itself.
+   */
+  #carryAcrossRegeneration(req: object, session: StoreSession): void {
+    const regenerate = session.regenerate;
+    if (typeof regenerate !== 'function') return;
+    const key = this.key;
+    Object.defineProperty(session, 'regenerate', {
+      configurable: true,
+      enumerable: false,
+      writable: true,
+      value(done: (err?: unknown) => void): void {
+        delete session.regenerate;
+        regenerate.call(session, (err?: unknown) => {
+          const fresh = (req as { session?: unknown }).session;
+          const remaining = session[key];
+          if (!err && isRecord(fresh) && fresh !== session && isRecord(remaining) && fresh[key] === undefined) fresh[key] = remaining;
+          done(err);
+        });
+      },
+    });
   }
 }

@@ -29,6 +29,13 @@ export interface StackExchangeProfile {
   _json: User | NetworkUser;
 }
 
+/** `url` without its trailing slashes (a loop, not a regex: `/\/+$/` is quadratic on many slashes). */
+function trimTrailingSlashes(url: string): string {
+  let end = url.length;
+  while (end > 0 && url.charCodeAt(end - 1) === 47) end -= 1;
+  return url.slice(0, end);
+}
+
 /** The domain of a network account's site, e.g. `math.stackexchange.com`, usable as the API's `site`. */
 function siteOf(account: NetworkUser): string {
   try {
@@ -77,7 +84,7 @@ export function parseProfile(me: User | undefined, site: string, network?: reado
     accountId: account.account_id,
     userId: account.user_id,
     displayName: `user${account.user_id}`,
-    profileUrl: `${account.site_url.replace(/\/+$/, '')}/users/${account.user_id}`,
+    profileUrl: `${trimTrailingSlashes(account.site_url)}/users/${account.user_id}`,
     photos: [],
     reputation: account.reputation,
     userType: account.user_type,

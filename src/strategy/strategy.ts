@@ -7,13 +7,21 @@ import { TokenError, TokenErrorCode } from '../errors/token-error.js';
 import { logger } from '../util/debug.js';
 import { StackExchangeAuthorizationError } from './authorization-error.js';
 import { classifyCallback } from './callback-query.js';
+import type { CallbackRequest } from './callback-query.js';
 import { loadProfile } from './load-profile.js';
 import { absoluteURL, parseScope, resolveStrategyOptions } from './options.js';
 import type { ResolvedStrategyOptions, StackExchangeStrategyOptions } from './options.js';
-import { LoginStart, PendingLoginStore, consumedLogin } from './pending-logins.js';
+import { SessionPendingLoginStore } from './pending-logins.js';
+import type { PendingLoginStore } from './pending-logins.js';
 import type { StackExchangeProfile } from './profile.js';
-import { exchangeCode } from './token-exchange.js';
-import type { TokenSet } from './token-exchange.js';
+import { LoginStart, StateStoreAdapter } from './state-store-adapter.js';
+import type { ConsumedLogin } from './state-store-adapter.js';
+import { TokenErrorAnswer, createTokenClient } from './token-client.js';
+import type { StackExchangeTokenParams } from './token-client.js';
+import { tokenAnswerError } from './token-exchange.js';
+
+export type { StackExchangeTokenParams } from './token-client.js';
+export type { ConsumedLogin } from './state-store-adapter.js';
 
 /** The strategy's validated options with defaults applied, without the client secret. */
 export type StackExchangeStrategySettings = Omit<ResolvedStrategyOptions, 'clientSecret'>;
@@ -24,18 +32,6 @@ export interface StackExchangeTokens {
   /** When the token expires (ms since the epoch), or `null` with the `no_expiry` scope. */
   expiresAt: number | null;
   /** The granted scopes when the token endpoint reports them (Stack Exchange does not), otherwise the scopes this login asked for. */
-  scope: string[];
-}
-
-/**
- * The token endpoint's answer as passed to `verify` (passport-oauth2's `params`): the raw fields plus
- * `expires` (seconds, from `expires` or `expires_in`), the computed `expiresAt` and `scope` as a list.
- */
-export interface StackExchangeTokenParams {
-  [field: string]: unknown;
-  access_token: string;
-  expires?: number;
-  expiresAt: number | null;
   scope: string[];
 }
 
@@ -104,20 +100,8 @@ export interface StackExchangeAuthenticateOptions {
 
 const log = logger('strategy');
 
-/** The token answer as `params`; `scope` is what the endpoint reported (Stack Exchange: nothing). */
-function tokenParams(tokens: TokenSet): StackExchangeTokenParams {
-  const params: StackExchangeTokenParams = {
-    ...tokens.raw,
-    access_token: tokens.accessToken,
-    expiresAt: tokens.expiresAt,
-    scope: tokens.scope,
-  };
-  if (tokens.expires === undefined) delete params.expires;
-  else params.expires = tokens.expires;
-  return params;
-}
-
-function clientOptions(settings: StackExchangeStrategySettings): StackExchangeClientOptions {
+/** The API client options of the strategy's settings: the one place they are built (profile, router). */
+function clientOptionsOf(settings: StackExchangeStrategySettings): StackExchangeClientOptions {
   return {
     key: settings.key,
     site: settings.site,
@@ -125,7 +109,7 @@ function clientOptions(settings: StackExchangeStrategySettings): StackExchangeCl
     timeout: settings.timeout,
     ...(settings.appUserAgent === undefined ? {} : { userAgent: settings.appUserAgent }),
     ...(settings.fetch === undefined ? {} : { fetch: settings.fetch }),
-    ...(settings.rateLimiter === undefined ? {} : { rateLimiter: settings.rateLimiter }),
+    ...(settings.apiLimits === undefined ? {} : { apiLimits: settings.apiLimits }),
   };
 }
 
@@ -135,17 +119,25 @@ function clientOptions(settings: StackExchangeStrategySettings): StackExchangeCl
  * `verify` in the form the app wrote and adds `tokens` to the info of a successful login. Without an
  * app `verify` the user is the profile.
  */
-function adaptVerify(verify: AnyVerify | undefined, passReqToCallback: boolean, configuredScope: readonly string[]): LooseVerify {
+function adaptVerify(
+  verify: AnyVerify | undefined,
+  passReqToCallback: boolean,
+  configuredScope: readonly string[],
+  consumed: (req: object) => ConsumedLogin | undefined,
+): LooseVerify {
   const run = (req: Request, accessToken: string, params: StackExchangeTokenParams, profile: StackExchangeProfile, done: VerifyCallback): void => {
     // Stack Exchange does not report the granted scopes: they are the ones this login asked for.
-    if (params.scope.length === 0) params.scope = [...(consumedLogin(req)?.scope ?? configuredScope)];
+    if (params.scope.length === 0) {
+      const asked = consumed(req)?.scope ?? [];
+      params.scope = [...(asked.length > 0 ? asked : configuredScope)];
+    }
     const tokens: StackExchangeTokens = { accessToken, expiresAt: params.expiresAt, scope: params.scope };
     const verified: VerifyCallback = (err, user, info) => {
       if (err || !user) return done(err, user, info);
       const base = typeof info === 'object' && info !== null ? info : typeof info === 'string' ? { message: info } : {};
       return done(null, user, { ...base, tokens });
     };
-    if (verify === undefined) return verified(null, profile as unknown as Express.User);
+    if (verify === undefined) return verified(null, profile);
     const call = verify as LooseVerify;
     if (passReqToCallback) {
       return verify.length >= 6 ? call(req, accessToken, undefined, params, profile, verified) : call(req, accessToken, undefined, profile, verified);
@@ -162,10 +154,10 @@ function adaptVerify(verify: AnyVerify | undefined, passReqToCallback: boolean, 
  * Passport strategy for logging in with Stack Exchange (OAuth 2.0 authorization code grant), name
  * `stackexchange`. A thin subclass of passport-oauth2's strategy that:
  *
- * - always uses PKCE (S256) and `state`, keeping every pending login in the session under its own
- *   state (see `PendingLoginStore`): several tabs can log in at once, each login is used once and
+ * - always uses PKCE (S256) and `state`, keeping every pending login in a {@link PendingLoginStore} under its own
+ *   state (the session by default): several tabs can log in at once, each login is used once and
  *   expires after `stateTTL` seconds;
- * - exchanges the code with {@link exchangeCode} (the JSON endpoint, `expires`, no `client_secret`
+ * - exchanges the code through passport-oauth2's flow with a node-oauth subclass (the JSON endpoint, `expires`, no `client_secret`
  *   field for public clients, a timeout, no redirects, never retried);
  * - loads the profile through `StackExchangeClient` (`/me`, falling back to `/me/associated`);
  * - hands the tokens to the app in passport's `info.tokens` and the start's metadata in `info.state`.
@@ -186,12 +178,18 @@ export class StackExchangeStrategy extends OAuth2Strategy {
   override name = 'stackexchange';
   /** The validated options with defaults applied (without the client secret, so logging the strategy cannot print it). */
   readonly settings: Readonly<StackExchangeStrategySettings>;
-  /** The state store holding the pending logins. */
+  /** The store holding the pending logins: `options.store`, else a `SessionPendingLoginStore` under `sessionKey`. */
   readonly pendingLogins: PendingLoginStore;
+  // Not `#private`: passport runs each request on `Object.create(strategy)`, which has no private slots.
+  private readonly states: StateStoreAdapter;
+  // Per instance, per request: a callback's query is classified once, whoever asks first.
+  private readonly classified = new WeakMap<object, CallbackRequest>();
 
   constructor(options: StackExchangeStrategyOptions & { passReqToCallback?: false }, verify?: VerifyFunction);
   constructor(options: StackExchangeStrategyOptions & { passReqToCallback?: false }, verify: VerifyFunctionWithParams);
   constructor(options: StackExchangeStrategyOptions & { passReqToCallback: true }, verify: VerifyFunctionWithRequest);
+  // Separate overloads (not a union) so that TypeScript infers the parameters of an un-annotated verify.
+  // eslint-disable-next-line @typescript-eslint/unified-signatures
   constructor(options: StackExchangeStrategyOptions & { passReqToCallback: true }, verify: VerifyFunctionWithRequestAndParams);
   /** For options whose `passReqToCallback` is only known as a `boolean`: `verify` must then match it at run time. */
   constructor(options: StackExchangeStrategyOptions, verify?: AnyVerify);
@@ -200,55 +198,89 @@ export class StackExchangeStrategy extends OAuth2Strategy {
     if (verify !== undefined && typeof verify !== 'function') {
       throw new TypeError('StackExchangeStrategy: verify must be a function (e.g. (accessToken, refreshToken, profile, done) => done(null, profile))');
     }
+    if (verify === undefined && settings.skipUserProfile !== false) {
+      throw new TypeError('StackExchangeStrategy: verify is required with skipUserProfile (without a profile there is no default user), e.g. (accessToken, refreshToken, profile, done) => done(null, { token: accessToken })');
+    }
     // The profile's client validates apiURL (https, or http on loopback): check it now, not at the first login.
-    new StackExchangeClient(clientOptions(settings));
-    const pendingLogins = new PendingLoginStore(settings);
+    new StackExchangeClient(clientOptionsOf(settings));
+    const pendingLogins = settings.store ?? new SessionPendingLoginStore({ key: settings.sessionKey });
+    const states = new StateStoreAdapter(pendingLogins, settings);
     super(
       {
         authorizationURL: settings.authorizationURL,
         tokenURL: settings.tokenURL,
         clientID: settings.clientID,
-        // node-oauth never sees the secret: the token request is exchangeCode's (see below).
+        // node-oauth never sees the secret: the token request is the token client's (see below).
         clientSecret: '',
         callbackURL: settings.callbackURL,
         scope: settings.scope.length > 0 ? settings.scope : undefined,
-        scopeSeparator: ' ',
+        scopeSeparator: settings.scopeSeparator,
+        customHeaders: settings.customHeaders,
+        sessionKey: settings.sessionKey,
+        skipUserProfile: settings.skipUserProfile,
         pkce: true,
-        store: pendingLogins as unknown as OAuth2Strategy.StateStore,
+        store: states as unknown as OAuth2Strategy.StateStore,
         passReqToCallback: true,
       },
-      adaptVerify(verify, settings.passReqToCallback, settings.scope) as OAuth2Strategy.VerifyFunctionWithRequest,
+      adaptVerify(verify, settings.passReqToCallback, settings.scope, (req) => states.consumed(req)) as OAuth2Strategy.VerifyFunctionWithRequest,
     );
     this.settings = Object.freeze(settings);
     this.pendingLogins = pendingLogins;
-    // node-oauth always sends a client_secret field (empty for public clients), follows no timeout and
-    // reads only JSON-or-form answers loosely: the exchange is ours, the flow around it stays passport-oauth2's.
-    this._oauth2.getOAuthAccessToken = ((code: string, params: Record<string, unknown>, callback: (err: unknown, accessToken?: string, refreshToken?: string, params?: StackExchangeTokenParams) => void) => {
-      exchangeCode({
-        tokenURL: settings.tokenURL,
-        clientID: settings.clientID,
-        ...(clientSecret === undefined ? {} : { clientSecret }),
-        code,
-        redirectURI: params['redirect_uri'] as string,
-        codeVerifier: params['code_verifier'] as string,
-        timeout: settings.timeout,
-        userAgent: settings.userAgent,
-        ...(settings.fetch === undefined ? {} : { fetch: settings.fetch }),
-      }).then(
-        (tokens) => callback(null, tokens.accessToken, undefined, tokenParams(tokens)),
-        (err: unknown) => callback(err),
-      );
-    }) as typeof this._oauth2.getOAuthAccessToken;
+    this.states = states;
+    // passport-oauth2 calls `_oauth2.getOAuthAccessToken(code, params)` with the form its tokenParams()
+    // hook built: a node-oauth OAuth2 subclass answers it with the package's exchange (fetch, timeout,
+    // no empty client_secret, bounded answer).
+    this._oauth2 = createTokenClient(this._oauth2, {
+      clientID: settings.clientID,
+      clientSecret,
+      authorizationURL: settings.authorizationURL,
+      tokenURL: settings.tokenURL,
+      timeout: settings.timeout,
+      userAgent: settings.userAgent,
+      fetch: settings.fetch,
+      customHeaders: settings.customHeaders,
+    });
+  }
+
+  /**
+   * Options for a `StackExchangeClient` speaking for this strategy's app (`key`, `site`, `apiURL`,
+   * `timeout`, `userAgent`, `fetch`, `apiLimits`), with `overrides` laid over them. The profile and
+   * the router build their clients from it.
+   */
+  apiClientOptions(overrides: Partial<StackExchangeClientOptions> = {}): StackExchangeClientOptions {
+    return { ...clientOptionsOf(this.settings), ...overrides };
+  }
+
+  /**
+   * What a request to the strategy is (a start, a callback with a code or an error, or a bad request),
+   * read once per request from the raw query string and `req.query` (see `classifyCallback`).
+   */
+  classifyRequest(req: Request): CallbackRequest {
+    let request = this.classified.get(req);
+    if (request === undefined) {
+      request = classifyCallback(req);
+      this.classified.set(req, request);
+    }
+    return request;
+  }
+
+  /**
+   * The pending login the callback `req` completed (its start's metadata and scopes), once its state
+   * was verified; `undefined` before, or when the state was refused.
+   */
+  consumedLogin(req: object): ConsumedLogin | undefined {
+    return this.states.consumed(req);
   }
 
   /**
    * Loads the profile with `StackExchangeClient`: `/me?site=`, and `/me/associated` when the user has no
    * account on the site or `networkUsers` is on. Calls back with a StackExchangeApiError,
    * StackExchangeNetworkError or StackExchangeError (`NO_ACCOUNT`, `PROFILE_ERROR`) on failure.
+   * Override it to load a profile of your own; `skipUserProfile` skips it.
    */
   override userProfile(accessToken: string, done: (err?: unknown, profile?: StackExchangeProfile) => void): void {
     const { site, networkUsers } = this.settings;
-    const client = new StackExchangeClient({ ...clientOptions(this.settings), accessToken });
+    const client = new StackExchangeClient(this.apiClientOptions({ accessToken }));
     loadProfile(client, site, networkUsers).then(
       (profile) => done(null, profile),
       (err: unknown) => done(isStackExchangeError(err) ? err : new StackExchangeError('Loading the Stack Exchange profile failed', { code: 'PROFILE_ERROR', cause: err })),
@@ -256,11 +288,20 @@ export class StackExchangeStrategy extends OAuth2Strategy {
   }
 
   /**
+   * passport-oauth2 hook: the error of an error answer of the token endpoint. The default is the
+   * package's {@link TokenError} (`TOKEN_REJECTED` or `TOKEN_HTTP_STATUS`); a subclass may return its
+   * own error, or `null` to keep the package's. `body` is the answer's text (at most 64 KiB).
+   */
+  override parseErrorResponse(body: string, status: number): Error | null {
+    return tokenAnswerError({ status, contentType: '', body }) ?? null;
+  }
+
+  /**
    * Starts a login (redirect to Stack Exchange) or completes one (the callback), after checking the
    * callback's parameters; see the class description for the failures.
    */
   override authenticate(req: Request, options: StackExchangeAuthenticateOptions = {}): void {
-    const request = classifyCallback(req);
+    const request = this.classifyRequest(req);
     if (request.kind === 'bad_request') {
       log(`callback refused: ${request.message}`);
       return this.fail({ message: request.message, code: 'bad_request' }, 400);
@@ -287,7 +328,7 @@ export class StackExchangeStrategy extends OAuth2Strategy {
 
   /** Consumes the pending login of an error callback first (checklist: state before anything else). */
   private authorizationError(req: Request, error: string, state: string | undefined): void {
-    this.pendingLogins.verify(req, state, (err, verifier, stateOrInfo) => {
+    this.states.verify(req, state, (err, verifier, stateOrInfo) => {
       if (err) return this.error(err);
       if (verifier === false || verifier === undefined) return this.fail(stateOrInfo as object, 403);
       log(`authorization error callback: ${error === 'access_denied' ? error : 'other than access_denied'}`);
@@ -314,12 +355,24 @@ export class StackExchangeStrategy extends OAuth2Strategy {
   }
 
   /**
-   * passport-oauth2 hook that wraps token-exchange failures; the package's errors already carry a
-   * stable code and a redacted message, so they pass through unwrapped.
+   * passport-oauth2 hook that turns a failed token request into the error passed to `error()`: an error
+   * answer goes through {@link parseErrorResponse} (an override's answer wins), the package's own
+   * errors pass through unwrapped.
    * @internal
    */
   _createOAuthError(_message: string, err: unknown): Error {
-    if (isStackExchangeError(err)) return err;
+    if (err instanceof TokenErrorAnswer) {
+      // The default parseErrorResponse would read the body a second time to the same result.
+      if (this.parseErrorResponse === StackExchangeStrategy.prototype.parseErrorResponse) return err.tokenError;
+      let parsed: Error | null = null;
+      try {
+        parsed = this.parseErrorResponse(err.data, err.statusCode);
+      } catch (parseErr) {
+        log(`parseErrorResponse threw: ${parseErr instanceof Error ? parseErr.name : 'a non-error'}`);
+      }
+      return parsed instanceof Error ? parsed : err.tokenError;
+    }
+    if (err instanceof Error) return err;
     return new TokenError('The token exchange failed', { code: TokenErrorCode.Network, cause: err });
   }
 }

@@ -23,6 +23,13 @@ export interface TokenExchangeRequest {
   userAgent: string;
   /** The `fetch` to use. Default: the global `fetch`. */
   fetch?: typeof fetch;
+  /**
+   * Further form fields (a strategy's `tokenParams()`); they never replace `grant_type`, `client_id`,
+   * `client_secret`, `code`, `redirect_uri` or `code_verifier`.
+   */
+  extraParams?: Readonly<Record<string, string>>;
+  /** Further request headers (the strategy's `customHeaders`); `content-type` and `accept` stay the package's. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** The outcome of a successful exchange. */
@@ -38,10 +45,40 @@ export interface TokenSet {
   raw: Record<string, unknown>;
 }
 
+/** The token endpoint's answer, read but not yet interpreted. */
+export interface TokenAnswer {
+  status: number;
+  /** The `Content-Type` header, lower-cased (empty when absent). */
+  contentType: string;
+  /** The body as text (at most {@link MAX_TOKEN_ANSWER_BYTES} bytes). */
+  body: string;
+}
+
+/** The most of a token answer that is read; a longer answer is a `TOKEN_TOO_LARGE` error. */
+export const MAX_TOKEN_ANSWER_BYTES = 64 * 1024;
+
+/** The form fields only the package sets (a `tokenParams()` hook cannot replace them). */
+export const PROTECTED_TOKEN_PARAMS: readonly string[] = ['grant_type', 'client_id', 'client_secret', 'code', 'redirect_uri', 'code_verifier'];
+
 const log = logger('token');
 const PROVIDER_ERROR = /^[\w.-]{1,64}$/;
+// Single character classes under one quantifier: matching is linear whatever the input.
+const FORM_KEY = /^[\w.%+~-]+$/;
+const FORM_VALUE_FORBIDDEN = /[<>\s]/;
+const ACCESS_TOKEN = /^[\x21-\x7e]{1,512}$/;
+const SECONDS = /^\d{1,15}(?:\.\d{1,9})?$/;
 
 type Parsed = { kind: 'fields'; fields: Record<string, unknown> } | { kind: 'invalid' };
+
+/** Reads `key=value&...` without a regular expression over the whole body (no backtracking on hostile input). */
+function parseForm(text: string): Parsed {
+  if (text === '') return { kind: 'invalid' };
+  for (const pair of text.split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0 || !FORM_KEY.test(pair.slice(0, eq)) || FORM_VALUE_FORBIDDEN.test(pair.slice(eq + 1))) return { kind: 'invalid' };
+  }
+  return { kind: 'fields', fields: Object.fromEntries(new URLSearchParams(text)) };
+}
 
 function parseBody(text: string, contentType: string): Parsed {
   const trimmed = text.trim();
@@ -50,15 +87,12 @@ function parseBody(text: string, contentType: string): Parsed {
       const value: unknown = JSON.parse(trimmed);
       if (isRecord(value)) return { kind: 'fields', fields: value };
     } catch {
-      // Not JSON after all: fall through to the form-encoded reading below.
+      // Not JSON after all: the answer is invalid.
     }
     return { kind: 'invalid' };
   }
   // Stack Exchange's /oauth/access_token answers form-encoded, often labelled text/plain.
-  if (/^[\w.%+~-]+=[^<>\s]*(&[\w.%+~-]+=[^<>\s]*)*$/.test(trimmed)) {
-    return { kind: 'fields', fields: Object.fromEntries(new URLSearchParams(trimmed)) };
-  }
-  return { kind: 'invalid' };
+  return parseForm(trimmed);
 }
 
 /** The provider's error type: Stack Exchange's `{"error":{"type"}}`, RFC 6749's `{"error":"..."}` or form `error=`. */
@@ -70,12 +104,12 @@ function providerErrorOf(fields: Record<string, unknown>): string | undefined | 
   return typeof text === 'string' && PROVIDER_ERROR.test(text) ? text : undefined;
 }
 
-function secondsField(fields: Record<string, unknown>, name: string): number | undefined {
+function secondsField(fields: Record<string, unknown>, name: string, status: number): number | undefined {
   const value = fields[name];
   if (value === undefined || value === null || value === '') return undefined;
-  const seconds = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  const seconds = typeof value === 'string' && SECONDS.test(value) ? Number(value) : value;
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
-    throw new TokenError(`The token endpoint sent a malformed ${name}`, { code: TokenErrorCode.InvalidResponse, status: 200 });
+    throw new TokenError(`The token endpoint sent a malformed ${name}`, { code: TokenErrorCode.InvalidResponse, providerStatus: status });
   }
   return seconds;
 }
@@ -91,78 +125,123 @@ function isTimeout(err: unknown, signal: AbortSignal): boolean {
   return signal.aborted || (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'));
 }
 
+function tooLarge(status: number): TokenError {
+  return new TokenError(`The token endpoint's answer is larger than ${MAX_TOKEN_ANSWER_BYTES} bytes`, { code: TokenErrorCode.TooLarge, providerStatus: status });
+}
+
+/** Reads at most `limit` bytes of the body; `undefined` (and the rest left unread, the stream cancelled) beyond. */
+async function readBounded(response: Response, limit: number): Promise<string | undefined> {
+  const declared = Number(response.headers.get('content-length') ?? '');
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel().catch(() => undefined);
+    return undefined;
+  }
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
 /**
- * Trades an authorization code for an access token: one form-encoded `POST` (`grant_type`, `client_id`,
- * `client_secret` only for confidential clients, `code`, `redirect_uri`, `code_verifier`) with
- * `Accept: application/json` and the given `User-Agent`. Redirects are not followed and the request is
- * never retried (a code is single use). JSON and form-encoded answers are read; `expires` and
- * `expires_in` are both accepted; without either (`no_expiry`) `expiresAt` is `null`.
+ * Sends the token request: one form-encoded `POST` (`grant_type`, `client_id`, `client_secret` only for
+ * confidential clients, `code`, `redirect_uri`, `code_verifier`, then `extraParams`) with
+ * `Accept: application/json`, the `User-Agent` and `headers`. Redirects are not followed, the request
+ * is never retried (a code is single use) and at most {@link MAX_TOKEN_ANSWER_BYTES} of the answer are read.
  *
- * @throws TokenError with code `TOKEN_TIMEOUT` (no answer within `timeout`), `TOKEN_NETWORK`
- *   (connection failed), `TOKEN_REJECTED` (an OAuth error answer; `providerError` holds its type),
- *   `TOKEN_HTTP_STATUS` (any other non-200 status, including redirects), `TOKEN_INVALID_RESPONSE`
- *   (HTML or garbage) or `TOKEN_MISSING` (no string `access_token`). Messages never contain the code,
- *   the verifier, the secret or a token.
+ * @throws TokenError `TOKEN_TIMEOUT`, `TOKEN_NETWORK` or `TOKEN_TOO_LARGE`.
  */
-export async function exchangeCode(req: TokenExchangeRequest): Promise<TokenSet> {
+export async function requestToken(req: TokenExchangeRequest): Promise<TokenAnswer> {
   const form = new URLSearchParams({ grant_type: 'authorization_code', client_id: req.clientID });
   if (req.clientSecret !== undefined && req.clientSecret !== '') form.set('client_secret', req.clientSecret);
   form.set('code', req.code);
   form.set('redirect_uri', req.redirectURI);
   form.set('code_verifier', req.codeVerifier);
+  for (const [name, value] of Object.entries(req.extraParams ?? {})) {
+    if (!PROTECTED_TOKEN_PARAMS.includes(name)) form.set(name, value);
+  }
 
   const signal = AbortSignal.timeout(req.timeout);
   const fetchImpl = req.fetch ?? fetch;
-  let status: number;
-  let contentType: string;
-  let text: string;
   try {
     const response = await fetchImpl(req.tokenURL, {
       method: 'POST',
       headers: {
+        'user-agent': req.userAgent,
+        ...req.headers,
         'content-type': 'application/x-www-form-urlencoded',
         accept: 'application/json',
-        'user-agent': req.userAgent,
       },
       body: form.toString(),
       redirect: 'manual',
       signal,
     });
-    status = response.status;
-    contentType = (response.headers.get('content-type') ?? '').toLowerCase();
-    text = await response.text();
+    const body = await readBounded(response, MAX_TOKEN_ANSWER_BYTES);
+    log(`token endpoint answered HTTP ${response.status}`);
+    if (body === undefined) throw tooLarge(response.status);
+    return { status: response.status, contentType: (response.headers.get('content-type') ?? '').toLowerCase(), body };
   } catch (err) {
+    if (err instanceof TokenError) throw err;
     if (isTimeout(err, signal)) {
       throw new TokenError(`The token endpoint did not answer within ${req.timeout} ms`, { code: TokenErrorCode.Timeout, cause: safeCause(err) });
     }
     throw new TokenError('The token endpoint could not be reached', { code: TokenErrorCode.Network, cause: safeCause(err) });
   }
-  log(`token endpoint answered HTTP ${status}`);
+}
 
-  const parsed = parseBody(text, contentType);
+/**
+ * The error an answer stands for when it is an error answer (an OAuth error in the body, or a status
+ * other than 200): `TOKEN_REJECTED` with the provider's error type, else `TOKEN_HTTP_STATUS`.
+ * `undefined` for a 200 without an OAuth error.
+ */
+export function tokenAnswerError(answer: TokenAnswer): TokenError | undefined {
+  const parsed = parseBody(answer.body, answer.contentType);
   const providerError = parsed.kind === 'fields' ? providerErrorOf(parsed.fields) : null;
   if (providerError !== null) {
-    throw new TokenError(`The token endpoint refused the authorization code (HTTP ${status})`, {
+    return new TokenError(`The token endpoint refused the authorization code (HTTP ${answer.status})`, {
       code: TokenErrorCode.Rejected,
-      status,
+      providerStatus: answer.status,
       ...(providerError === undefined ? {} : { providerError }),
     });
   }
-  if (status !== 200) {
-    throw new TokenError(`The token endpoint answered HTTP ${status}`, { code: TokenErrorCode.HttpStatus, status });
-  }
+  if (answer.status !== 200) return new TokenError(`The token endpoint answered HTTP ${answer.status}`, { code: TokenErrorCode.HttpStatus, providerStatus: answer.status });
+  return undefined;
+}
+
+/**
+ * Reads a successful answer: JSON or form-encoded fields, `expires` or `expires_in` (without either,
+ * `no_expiry`, `expiresAt` is `null`), an `access_token` of 1–512 visible ASCII characters.
+ *
+ * @throws TokenError `TOKEN_REJECTED`/`TOKEN_HTTP_STATUS` (see {@link tokenAnswerError}),
+ *   `TOKEN_INVALID_RESPONSE`, `TOKEN_MISSING` or `TOKEN_MALFORMED`.
+ */
+export function readTokenAnswer(answer: TokenAnswer): TokenSet {
+  const failure = tokenAnswerError(answer);
+  if (failure !== undefined) throw failure;
+  const { status } = answer;
+  const parsed = parseBody(answer.body, answer.contentType);
   if (parsed.kind === 'invalid') {
-    throw new TokenError('The token endpoint answered with something other than JSON or form fields', {
-      code: TokenErrorCode.InvalidResponse,
-      status,
-    });
+    throw new TokenError('The token endpoint answered with something other than JSON or form fields', { code: TokenErrorCode.InvalidResponse, providerStatus: status });
   }
   const fields = parsed.fields;
   const accessToken = fields['access_token'];
   if (typeof accessToken !== 'string' || accessToken === '') {
-    throw new TokenError('The token endpoint answered without an access_token', { code: TokenErrorCode.MissingToken, status });
+    throw new TokenError('The token endpoint answered without an access_token', { code: TokenErrorCode.MissingToken, providerStatus: status });
   }
-  const expires = secondsField(fields, 'expires') ?? secondsField(fields, 'expires_in');
+  if (!ACCESS_TOKEN.test(accessToken)) {
+    throw new TokenError('The token endpoint answered with an access_token that is not 1-512 visible ASCII characters', { code: TokenErrorCode.MalformedToken, providerStatus: status });
+  }
+  const expires = secondsField(fields, 'expires', status) ?? secondsField(fields, 'expires_in', status);
   return {
     accessToken,
     ...(expires === undefined ? {} : { expires }),
@@ -170,4 +249,17 @@ export async function exchangeCode(req: TokenExchangeRequest): Promise<TokenSet>
     scope: scopeField(fields),
     raw: fields,
   };
+}
+
+/**
+ * Trades an authorization code for an access token: {@link requestToken}, then {@link readTokenAnswer}.
+ *
+ * @throws TokenError with code `TOKEN_TIMEOUT` (no answer within `timeout`), `TOKEN_NETWORK`
+ *   (connection failed), `TOKEN_TOO_LARGE` (more than 64 KiB), `TOKEN_REJECTED` (an OAuth error
+ *   answer; `providerError` holds its type), `TOKEN_HTTP_STATUS` (any other non-200 status, including
+ *   redirects), `TOKEN_INVALID_RESPONSE` (HTML or garbage), `TOKEN_MISSING` (no `access_token`) or
+ *   `TOKEN_MALFORMED`. Messages never contain the code, the verifier, the secret or a token.
+ */
+export async function exchangeCode(req: TokenExchangeRequest): Promise<TokenSet> {
+  return readTokenAnswer(await requestToken(req));
 }

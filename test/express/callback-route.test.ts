@@ -122,7 +122,7 @@ describe('GET /auth/callback: failures', () => {
     expect(unknown.status).toBe(303);
     expect(unknown.headers['location']).toBe('/?error=invalid_state');
     const missing = await browser.get(`${app.url}/auth/callback?code=abc`).set('Accept', 'application/json');
-    expect(missing.status).toBe(400);
+    expect(missing.status).toBe(403);
     expect(missing.body).toEqual({ error: 'invalid_state' });
     expect(tokenRequests(se)).toHaveLength(0);
   });

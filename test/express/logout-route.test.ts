@@ -124,7 +124,8 @@ describe('POST /auth/logout', () => {
 
   it('logs out without passport.session() in front (no req.logout): the session is destroyed, nothing crashes', async () => {
     const authenticator = new passport.Passport();
-    authenticator.use(new StackExchangeStrategy({ clientID: '1', key: 'k', callbackURL: 'http://app.example/auth/callback' }));
+    const strategy = new StackExchangeStrategy({ clientID: '1', key: 'k', callbackURL: 'http://app.example/auth/callback' });
+    authenticator.use(strategy);
     const bare = express();
     const sessions = new session.MemoryStore();
     const sent: string[] = [];
@@ -133,7 +134,7 @@ describe('POST /auth/logout', () => {
       req.session.stackexchange = { accessToken: 'bare-token', expiresAt: null, scope: [] };
       res.status(204).end();
     });
-    bare.use(stackExchangeAuth({ passport: authenticator, client: { fetch: async (input) => {
+    bare.use(stackExchangeAuth({ passport: authenticator, strategy, client: { fetch: async (input) => {
       sent.push(String(input));
       return new Response('{"items":[]}');
     } } }));

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { RedisStore } from 'connect-redis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RateLimiter } from 'passport-stackexchange-oauth2';
+import { MemoryApiLimits } from 'passport-stackexchange-oauth2';
 import { createSandbox } from 'passport-stackexchange-oauth2/sandbox';
 import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
 import { completeLogin, consent, createBrowser, login, startLogin } from '../helpers/login-flow.js';
@@ -24,7 +24,7 @@ beforeAll(async () => {
   await redis.connect();
   se = await createSandbox({ port: 0, maxRequestsPerSecond: 1000 });
   const store = new RedisStore({ client: redis, prefix });
-  const client = { rateLimiter: new RateLimiter({ maxRequests: 1000 }) };
+  const client = { apiLimits: new MemoryApiLimits({ maxRequests: 1000 }) };
   a = await startRouterApp(se, { store, router: { client } });
   // Instance B uses A's URL as its public URL (one callbackURL for both, as behind a load balancer).
   b = await startRouterApp(se, { store, publicURL: a.url, router: { client } });

@@ -8,7 +8,8 @@ function fakeApi(answers: Record<string, unknown[]>): PopupResultApi & { calls: 
     calls,
     async get<T>(path: string) {
       calls.push(path);
-      return { items: (answers[path] ?? []) as T[] };
+      const items = (answers[path] ?? []) as T[];
+      return { items, hasMore: false, quotaMax: 10_000, quotaRemaining: 9_999, raw: { items, has_more: false, quota_max: 10_000, quota_remaining: 9_999 } };
     },
   };
 }
@@ -31,7 +32,7 @@ describe('popupLoginResult', () => {
   });
 
   it('falls back to the first network account, and adds network users when asked', async () => {
-    const network = [{ account_id: 3, user_id: 77, site_name: 'Math' }];
+    const network = [{ account_id: 3, user_id: 77, site_name: 'Math', site_url: 'https://math.stackexchange.com' }];
     const api = fakeApi({ '/me/associated': network });
     const result = await popupLoginResult('user-id', tokens, true, api, 'stackoverflow');
     expect(result).toMatchObject({ accountId: 3, displayName: 'user77', networkUsers: network });

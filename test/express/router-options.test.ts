@@ -1,23 +1,27 @@
 import passport from 'passport';
 import { describe, expect, it } from 'vitest';
+import { StackExchangeStrategy } from 'passport-stackexchange-oauth2';
 import { AUTH_DEFAULTS, resolveAuthOptions } from '../../src/express/router-options.js';
 import type { StackExchangeAuthOptions } from '../../src/express/router-options.js';
 
+const strategy = new StackExchangeStrategy({ clientID: '1', key: 'k((', callbackURL: 'https://app.example/auth/callback', scope: ['no_expiry'] });
+
 describe('resolveAuthOptions', () => {
   it('applies the defaults', () => {
-    const resolved = resolveAuthOptions();
+    const resolved = resolveAuthOptions({ strategy });
     expect(resolved).toMatchObject({
-      strategy: 'stackexchange',
+      strategy,
       basePath: '/auth',
       successRedirect: '/',
       failureRedirect: '/',
       logoutRedirect: '/',
       allowedReturnTo: undefined,
-      scopes: [],
-      origin: undefined,
+      // The strategy's own scopes are always allowed.
+      scopes: ['no_expiry'],
+      origin: 'https://app.example',
       cookieName: 'connect.sid',
       logoutTimeout: 3000,
-      client: {},
+      clientOptions: { key: 'k((', site: 'stackoverflow', apiURL: 'https://api.stackexchange.com/2.3' },
     });
     expect(resolved.passport).toBe(passport);
     expect(AUTH_DEFAULTS.basePath).toBe('/auth');
@@ -26,7 +30,7 @@ describe('resolveAuthOptions', () => {
   it('keeps valid options', () => {
     const instance = new passport.Passport();
     const resolved = resolveAuthOptions({
-      strategy: 'se',
+      strategy,
       passport: instance,
       basePath: '/login/se',
       successRedirect: 'https://app.example/welcome',
@@ -38,13 +42,17 @@ describe('resolveAuthOptions', () => {
       logoutTimeout: 500,
       client: { site: 'math' },
     });
-    expect(resolved).toMatchObject({ strategy: 'se', basePath: '/login/se', scopes: ['read_inbox', 'no_expiry'], origin: 'https://app.example', cookieName: 'sid' });
+    expect(resolved).toMatchObject({ strategy, basePath: '/login/se', scopes: ['no_expiry', 'read_inbox'], origin: 'https://app.example', cookieName: 'sid' });
     expect(resolved.passport).toBe(instance);
+    // Client options are built once, from the strategy's API settings and then `client`.
+    expect(resolved.clientOptions).toMatchObject({ key: 'k((', site: 'math' });
+    expect(Object.isFrozen(resolved.clientOptions)).toBe(true);
   });
 
   it.each<[string, StackExchangeAuthOptions | Record<string, unknown>, RegExp]>([
-    ['unknown option', { basepath: '/auth' }, /options\.basepath is not an option/],
-    ['empty strategy', { strategy: '' }, /options\.strategy .*e\.g\. strategy: 'stackexchange'/],
+    ['unknown option', { basepath: '/auth' }, /unknown option "basepath" \(did you mean basePath\?\)/],
+    ['strategy by name', { strategy: 'stackexchange' }, /options\.strategy must be the StackExchangeStrategy instance given to passport\.use\(\) \(passport has no public lookup by name\)/],
+    ['no strategy', {}, /options\.strategy must be the StackExchangeStrategy instance/],
     ['passport not an instance', { passport: {} }, /options\.passport must be a passport instance/],
     ['basePath without slash', { basePath: 'auth' }, /options\.basePath .*e\.g\. basePath: '\/auth'/],
     ['basePath with trailing slash', { basePath: '/auth/' }, /options\.basePath/],
@@ -66,7 +74,9 @@ describe('resolveAuthOptions', () => {
     ['client apiURL not https', { client: { apiURL: 'http://api.example/2.3' } }, /^stackExchangeAuth: options\.client\.apiURL/],
     ['client site malformed', { client: { site: 'stack overflow' } }, /^stackExchangeAuth: options\.client\.site/],
   ])('throws a TypeError naming the option: %s', (_name, options, message) => {
-    expect(() => resolveAuthOptions(options as StackExchangeAuthOptions)).toThrow(TypeError);
-    expect(() => resolveAuthOptions(options as StackExchangeAuthOptions)).toThrow(message);
+    const withStrategy = { ...{ strategy }, ...options } as StackExchangeAuthOptions;
+    if (_name === 'no strategy') delete (withStrategy as Partial<StackExchangeAuthOptions>).strategy;
+    expect(() => resolveAuthOptions(withStrategy)).toThrow(TypeError);
+    expect(() => resolveAuthOptions(withStrategy)).toThrow(message);
   });
 });

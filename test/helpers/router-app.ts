@@ -5,7 +5,7 @@ import express from 'express';
 import type { Express } from 'express';
 import session from 'express-session';
 import passport from 'passport';
-import { StackExchangeStrategy, requireLogin, stackExchangeAuth } from 'passport-stackexchange-oauth2';
+import { MemoryApiLimits, StackExchangeStrategy, requireLogin, stackExchangeAuth } from 'passport-stackexchange-oauth2';
 import type { StackExchangeAuthOptions, StackExchangeStrategyOptions, User } from 'passport-stackexchange-oauth2';
 import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
 import { FailingStore } from './failing-session-store.js';
@@ -22,7 +22,7 @@ export interface RouterAppOptions {
    */
   publicURL?: string;
   /** Options of `stackExchangeAuth()` (its `passport` is the app's own instance). */
-  router?: Omit<StackExchangeAuthOptions, 'passport'>;
+  router?: Omit<StackExchangeAuthOptions, 'passport' | 'strategy'>;
   /** Options of the strategy on top of the sandbox's endpoints and `clients[0]`. */
   strategy?: Partial<StackExchangeStrategyOptions>;
   /** The session cookie's name. Default express-session's `connect.sid`. */
@@ -49,7 +49,7 @@ export interface RouterApp {
  * `stackExchangeAuth()`, on a real socket, with a `StackExchangeStrategy` pointed at the sandbox.
  *
  * Routes besides the router's: `GET /api/me` (`requireLogin()`, then `/me` on stackoverflow with
- * `req.stackexchange`: `{ accountId, displayName }`), `GET /api/inbox` (`requireLogin({ scope:
+ * `req.stackexchange`: `{ accountId, displayName }`; `?fresh=1` bypasses the response cache), `GET /api/inbox` (`requireLogin({ scope:
  * ['read_inbox'] })`), `GET /api/session` (`{ sessionID, user, stackexchange: req.stackexchangeSession }`),
  * `GET /api/anonymous?ids=1;2` (`req.stackexchange` on `/users/{ids}`: `{ authenticated, count }`), `GET /` (text). Errors
  * go to Express's own default handler, which answers with `err.status`.
@@ -71,6 +71,8 @@ export async function startRouterApp(se: Sandbox, options: RouterAppOptions = {}
     authorizationURL: se.authorizationURL,
     tokenURL: se.tokenURL,
     apiURL: se.apiURL,
+    // Each app its own limits: a ban recorded by one test must not throttle the next.
+    apiLimits: new MemoryApiLimits(),
     ...options.strategy,
   });
   const authenticator = new passport.Passport();
@@ -90,11 +92,12 @@ export async function startRouterApp(se: Sandbox, options: RouterAppOptions = {}
     }),
   );
   app.use(authenticator.session());
-  app.use(stackExchangeAuth({ passport: authenticator, ...options.router }));
+  app.use(stackExchangeAuth({ passport: authenticator, strategy, ...options.router }));
 
   app.get('/api/me', requireLogin(), async (req, res, next) => {
     try {
-      const me = await req.stackexchange.get<User>('/me', { site: 'stackoverflow' });
+      // `?fresh=1` skips the response cache (which the profile read at login fills).
+      const me = await req.stackexchange.get<User>('/me', { site: 'stackoverflow' }, { cache: req.query['fresh'] !== '1' });
       res.json({ accountId: me.items[0]?.account_id, displayName: me.items[0]?.display_name });
     } catch (err) {
       next(err);

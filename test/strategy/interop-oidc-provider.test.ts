@@ -175,6 +175,6 @@ describe('interoperability with oidc-provider (PKCE required)', () => {
       timeout: 5000,
       userAgent: 'interop-test',
     }).catch((e: unknown) => e);
-    expect(isTokenError(err) && [err.code, err.providerError, err.status]).toEqual([TokenErrorCode.Rejected, 'invalid_grant', 400]);
+    expect(isTokenError(err) && [err.code, err.providerError, err.providerStatus]).toEqual([TokenErrorCode.Rejected, 'invalid_grant', 400]);
   });
 });

@@ -6,7 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
 import session from 'express-session';
 import passport from 'passport';
 import request from 'supertest';
-import { StackExchangeStrategy } from 'passport-stackexchange-oauth2';
+import { MemoryApiLimits, StackExchangeStrategy } from 'passport-stackexchange-oauth2';
 import type { StackExchangeProfile, StackExchangeStrategyOptions, VerifyFunction } from 'passport-stackexchange-oauth2';
 import { FailingStore } from '../helpers/failing-session-store.js';
 
@@ -39,6 +39,8 @@ export interface LoginAppOptions {
   verify?: unknown;
   /** Leave out express-session. */
   noSession?: boolean;
+  /** A subclass of the strategy to use instead (to test passport-oauth2's hooks). */
+  strategyClass?: typeof StackExchangeStrategy;
   /** Replace the profile request (for OAuth servers that are not Stack Exchange). */
   profile?: (accessToken: string) => StackExchangeProfile;
 }
@@ -58,7 +60,8 @@ export async function startLoginApp(se: LoginProvider, options: LoginAppOptions 
   const client = se.clients[options.client ?? (options.publicClient ? 1 : 0)];
   if (client === undefined) throw new Error('the sandbox has no such client');
 
-  const strategy = new StackExchangeStrategy(
+  const StrategyClass = options.strategyClass ?? StackExchangeStrategy;
+  const strategy = new StrategyClass(
     {
       clientID: client.clientId,
       ...(options.publicClient ? {} : { clientSecret: client.clientSecret }),
@@ -67,6 +70,8 @@ export async function startLoginApp(se: LoginProvider, options: LoginAppOptions 
       authorizationURL: se.authorizationURL,
       tokenURL: se.tokenURL,
       apiURL: se.apiURL,
+      // Each app its own limits: a ban recorded by one test must not throttle the next.
+      apiLimits: new MemoryApiLimits(),
       ...options.strategy,
     } as StackExchangeStrategyOptions,
     options.verify as VerifyFunction | undefined,

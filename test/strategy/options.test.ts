@@ -58,7 +58,7 @@ describe('resolveStrategyOptions', () => {
     ['clientID', { ...valid, clientID: 1234 }, /options\.clientID must be a string/],
     ['key', { ...valid, key: '' }, /options\.key is required \(e\.g\. key: /],
     ['callbackURL', { ...valid, callbackURL: undefined }, /options\.callbackURL must be an absolute http\(s\) URL \(e\.g\. callbackURL: "https:/],
-    ['callbackURL', { ...valid, callbackURL: '/auth/callback' }, /options\.callbackURL must be an absolute/],
+    ['callbackURL', { ...valid, callbackURL: '/auth/callback' }, /options\.callbackURL must be an absolute http\(s\) URL: a relative one would be resolved against the Host header.*give the full URL registered on Stack Apps/],
     ['callbackURL', { ...valid, callbackURL: 'ftp://app.example/cb' }, /options\.callbackURL must use http: or https:/],
     ['callbackURL', { ...valid, callbackURL: 'https://app.example/cb#x' }, /options\.callbackURL must not have a fragment/],
     ['clientSecret', { ...valid, clientSecret: '' }, /options\.clientSecret must be a non-empty string, or left out/],
@@ -76,22 +76,39 @@ describe('resolveStrategyOptions', () => {
     ['userAgent', { ...valid, userAgent: ' my-app ' }, /options\.userAgent must be a non-empty string/],
     ['passReqToCallback', { ...valid, passReqToCallback: 1 }, /options\.passReqToCallback must be a boolean/],
     ['fetch', { ...valid, fetch: 'fetch' }, /options\.fetch must be a function/],
-    ['rateLimiter', { ...valid, rateLimiter: { acquire: () => () => {} } }, /options\.rateLimiter must be a RateLimiter \(e\.g\. rateLimiter: new RateLimiter/],
+    ['apiLimits', { ...valid, apiLimits: { acquire: () => () => {} } }, /options\.apiLimits must be an ApiLimits/],
+    ['unknown key', { ...valid, stateTtl: 60 }, /unknown option "stateTtl" \(did you mean stateTTL\?\)/],
+    ['rateLimiter (replaced by apiLimits)', { ...valid, rateLimiter: {} }, /unknown option "rateLimiter"/],
+    ['skipUserProfile', { ...valid, skipUserProfile: 'yes' }, /options\.skipUserProfile must be a boolean or a function/],
+    ['customHeaders', { ...valid, customHeaders: { 'x-a': 1 } }, /options\.customHeaders must be an object of header names and string values/],
+    ['customHeaders', { ...valid, customHeaders: { 'bad name': 'x' } }, /options\.customHeaders/],
+    ['scopeSeparator', { ...valid, scopeSeparator: ';' }, /options\.scopeSeparator must be one of " ", ","/],
+    ['sessionKey', { ...valid, sessionKey: '' }, /options\.sessionKey must be a non-empty string/],
+    ['sessionKey with store', { ...valid, sessionKey: 'k', store: { store() {}, verify() {} } }, /options\.sessionKey only applies to the default session store/],
     ['pkce', { ...valid, pkce: false }, /options\.pkce cannot be changed: PKCE S256 is always used/],
     ['pkce', { ...valid, pkce: 'plain' }, /options\.pkce cannot be changed/],
     ['state', { ...valid, state: false }, /options\.state cannot be turned off/],
-    ['store', { ...valid, store: {} }, /options\.store is not supported/],
+    ['store', { ...valid, store: {} }, /options\.store must be a PendingLoginStore/],
   ])('rejects a bad %s with a TypeError naming it', (_name, options, message) => {
     expect(thrown(options).message).toMatch(message);
     expect(thrown(options).message).toMatch(/^StackExchangeStrategy: /);
   });
 
   it('rejects missing options', () => {
-    expect(thrown(undefined).message).toMatch(/options are required \(e\.g\. \{ clientID/);
+    expect(thrown(undefined).message).toMatch(/options must be an object \(e\.g\. \{ clientID/);
   });
 
   it('accepts pkce: true and state: true, which change nothing', () => {
     expect(() => resolveStrategyOptions({ ...valid, pkce: true, state: true } as StackExchangeStrategyOptions)).not.toThrow();
+    expect(() => resolveStrategyOptions({ ...valid, pkce: 'S256' } as StackExchangeStrategyOptions)).not.toThrow();
+  });
+
+  it("accepts passport-oauth2's options", () => {
+    const store = { store() {}, verify() {} };
+    const resolved = resolveStrategyOptions({ ...valid, skipUserProfile: true, customHeaders: { 'x-trace': 'a' }, scopeSeparator: ',', store } as unknown as StackExchangeStrategyOptions);
+    expect(resolved).toMatchObject({ skipUserProfile: true, customHeaders: { 'x-trace': 'a' }, scopeSeparator: ',', sessionKey: 'stackexchangePending' });
+    expect(resolved.store).toBe(store);
+    expect(resolveStrategyOptions({ ...valid, sessionKey: 'mine' }).sessionKey).toBe('mine');
   });
 });
 
@@ -113,5 +130,15 @@ describe('StackExchangeStrategy construction', () => {
 
   it('rejects a verify that is not a function', () => {
     expect(() => new StackExchangeStrategy(valid, 'verify' as never)).toThrow(/verify must be a function/);
+  });
+
+  it('requires verify with skipUserProfile (there is no profile to be the user)', () => {
+    expect(() => new StackExchangeStrategy({ ...valid, skipUserProfile: true })).toThrow(/verify is required with skipUserProfile/);
+    expect(() => new StackExchangeStrategy({ ...valid, skipUserProfile: true }, (_a, _r, _p, done) => done(null, { id: 1 }))).not.toThrow();
+  });
+
+  it('is exported as Strategy, as every passport-* package does', async () => {
+    const mod = await import('passport-stackexchange-oauth2');
+    expect(mod.Strategy).toBe(StackExchangeStrategy);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PENDING_LOGINS_KEY, PendingLoginStore, isSessionStoreError, isStackExchangeError } from 'passport-stackexchange-oauth2';
-import type { PendingLogin } from 'passport-stackexchange-oauth2';
+import { PENDING_LOGINS_KEY, SessionPendingLoginStore, isSessionStoreError, isStackExchangeError } from 'passport-stackexchange-oauth2';
+import type { PendingLoginContext, PendingLoginState } from 'passport-stackexchange-oauth2';
 
 interface FakeSession {
   [key: string]: unknown;
@@ -19,17 +19,27 @@ function fakeSession(): FakeSession {
   };
 }
 
-const store = (stateTTL = 600, maxPendingLogins = 10) => new PendingLoginStore({ stateTTL, maxPendingLogins });
-
-function start(s: PendingLoginStore, req: { session?: object }, verifier: string, meta?: unknown): Promise<string> {
-  return new Promise((resolve, reject) => s.store(req, verifier, meta, {}, (err, state) => (err ? reject(err) : resolve(state as string))));
+interface Store {
+  inner: SessionPendingLoginStore;
+  context: PendingLoginContext;
 }
 
-function finish(s: PendingLoginStore, req: { session?: object }, state: unknown): Promise<[string | false | undefined, unknown]> {
-  return new Promise((resolve, reject) => s.verify(req, state, (err, verifier, info) => (err ? reject(err) : resolve([verifier, info]))));
+/** The store with the limits the strategy would pass (`stateTTL`, `maxPendingLogins`). */
+const store = (stateTTL = 600, maxPendingLogins = 10): Store => ({ inner: new SessionPendingLoginStore(), context: { stateTTL, maxPendingLogins } });
+
+function start(s: Store, req: { session?: object }, verifier: string, meta?: object): Promise<string> {
+  const state: PendingLoginState = { scope: [], ...(meta === undefined ? {} : { meta }) };
+  return new Promise((resolve, reject) => s.inner.store(req, verifier, state, s.context, (err, handle) => (err ? reject(err) : resolve(handle as string))));
 }
 
-const pending = (session: FakeSession) => session[PENDING_LOGINS_KEY] as Record<string, PendingLogin> | undefined;
+/** `[verifier, meta]` of a valid login, `[false, info]` otherwise. */
+function finish(s: Store, req: { session?: object }, state: unknown): Promise<[string | false | undefined, unknown]> {
+  return new Promise((resolve, reject) =>
+    s.inner.verify(req, state as string, (err, verifier, info) => (err ? reject(err) : resolve([verifier, typeof verifier === 'string' ? (info as PendingLoginState).meta : info]))),
+  );
+}
+
+const pending = (session: FakeSession) => session[PENDING_LOGINS_KEY] as Record<string, { verifier: string; state: PendingLoginState }> | undefined;
 
 afterEach(() => {
   vi.useRealTimers();
@@ -37,8 +47,8 @@ afterEach(() => {
 
 describe('PendingLoginStore', () => {
   it('has the arities passport-oauth2 dispatches on (PKCE store, 3-argument verify)', () => {
-    expect(store().store.length).toBe(5);
-    expect(store().verify.length).toBe(3);
+    expect(store().inner.store.length).toBe(5);
+    expect(store().inner.verify.length).toBe(3);
   });
 
   it('stores a login under a fresh 256-bit state, saves the session, and hands back verifier and metadata once', async () => {
@@ -47,7 +57,7 @@ describe('PendingLoginStore', () => {
     const state = await start(s, { session }, 'v'.repeat(43), { returnTo: '/q/1' });
     expect(state).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(session.saves).toBe(1);
-    expect(pending(session)?.[state]).toMatchObject({ verifier: 'v'.repeat(43), meta: { returnTo: '/q/1' } });
+    expect(pending(session)?.[state]).toMatchObject({ verifier: 'v'.repeat(43), state: { meta: { returnTo: '/q/1' } } });
     expect(await finish(s, { session }, state)).toEqual(['v'.repeat(43), { returnTo: '/q/1' }]);
     expect(session.saves).toBe(2);
     expect(pending(session)).toBeUndefined();
@@ -126,11 +136,23 @@ describe('PendingLoginStore', () => {
     expect(old).not.toBe(fresh);
   });
 
-  it('only keeps object metadata', async () => {
-    const s = store();
+  it('keeps its data under the sessionKey it is given', async () => {
+    const s: Store = { inner: new SessionPendingLoginStore({ key: 'mine' }), context: { stateTTL: 600, maxPendingLogins: 10 } };
     const session = fakeSession();
-    const state = await start(s, { session }, 'v'.repeat(43), true);
-    expect(pending(session)?.[state]).not.toHaveProperty('meta');
+    const state = await start(s, { session }, 'v'.repeat(43));
+    expect(Object.keys(session['mine'] as object)).toEqual([state]);
+    expect(session[PENDING_LOGINS_KEY]).toBeUndefined();
+  });
+
+  it('gives a session that holds only pending logins a cookie of stateTTL seconds', async () => {
+    // As express-session's Session: `save` on the prototype, `cookie` and the data as own properties.
+    const proto = { save: (cb: () => void) => setImmediate(cb) };
+    const session = Object.assign(Object.create(proto) as object, { cookie: { maxAge: 86_400_000 } });
+    await start(store(120), { session }, 'v'.repeat(43));
+    expect(session.cookie.maxAge).toBe(120_000);
+    const used = Object.assign(Object.create(proto) as object, { cookie: { maxAge: 86_400_000 }, cart: ['book'] });
+    await start(store(120), { session: used }, 'v'.repeat(43));
+    expect(used.cookie.maxAge).toBe(86_400_000);
   });
 
   it('reports a failed session save as SESSION_STORE with status 503, on start and on the callback', async () => {

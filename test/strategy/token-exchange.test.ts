@@ -2,7 +2,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { TokenErrorCode, exchangeCode, isTokenError } from 'passport-stackexchange-oauth2';
+import { MAX_TOKEN_ANSWER_BYTES, TokenErrorCode, exchangeCode, isTokenError } from 'passport-stackexchange-oauth2';
+import { readTokenAnswer } from '../../src/strategy/token-exchange.js';
 import type { TokenError, TokenExchangeRequest } from 'passport-stackexchange-oauth2';
 
 interface Seen {
@@ -141,7 +142,8 @@ describe('exchangeCode', () => {
     const err = await failure();
     expect(err.code).toBe(TokenErrorCode.Rejected);
     expect(err.providerError).toBe(providerError);
-    expect(err.status).toBe(status);
+    expect(err.providerStatus).toBe(status);
+    expect(err.status).toBe(502);
     expect(err.message).not.toContain('client_id not provided');
   });
 
@@ -167,7 +169,7 @@ describe('exchangeCode', () => {
       res.end();
     };
     const err = await failure();
-    expect(err).toMatchObject({ code: TokenErrorCode.HttpStatus, status: 302 });
+    expect(err).toMatchObject({ code: TokenErrorCode.HttpStatus, providerStatus: 302, status: 502 });
     expect(seen).toHaveLength(1);
   });
 
@@ -205,4 +207,73 @@ describe('exchangeCode', () => {
     expect(calls).toEqual([`${base}/oauth/access_token/json`]);
     expect(seen).toHaveLength(0);
   });
+
+  it('stops reading an answer beyond 64 KiB and fails TOKEN_TOO_LARGE (streamed, no length)', async () => {
+    let written = 0;
+    let closed!: () => void;
+    const socketClosed = new Promise<void>((resolve) => (closed = resolve));
+    answer = (res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.on('close', () => closed());
+      const chunk = Buffer.alloc(16 * 1024, 'a');
+      // Keeps writing while the client reads: a reader that stopped lets the socket's buffers fill.
+      const pump = (): void => {
+        while (!res.destroyed && written < 8 * 1024 * 1024) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      res.write('{"access_token":"');
+      pump();
+    };
+    const err = await failure();
+    expect(err.code).toBe(TokenErrorCode.TooLarge);
+    expect(err.providerStatus).toBe(200);
+    // The client cancelled the body: the connection closes long before the 8 MiB on offer are produced.
+    await socketClosed;
+    expect(written).toBeLessThan(4 * 1024 * 1024);
+  });
+
+  it('fails TOKEN_TOO_LARGE from a declared Content-Length without reading the body', async () => {
+    answer = (res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(MAX_TOKEN_ANSWER_BYTES + 1) });
+      res.write('{');
+    };
+    expect((await failure()).code).toBe(TokenErrorCode.TooLarge);
+  });
+
+  it('reads an answer of exactly 64 KiB', async () => {
+    const padding = 'p'.repeat(MAX_TOKEN_ANSWER_BYTES - JSON.stringify({ access_token: 't', pad: '' }).length);
+    answer = json(200, { access_token: 't', pad: padding });
+    expect((await exchangeCode(request())).accessToken).toBe('t');
+  });
+
+  it.each([
+    ['a 513-character token', 'a'.repeat(513)],
+    ['a token with a space', 'abc def'],
+    ['a token with a control character', 'abc\u0001'],
+    ['a non-ASCII token', 'tökén'],
+  ])('refuses %s as TOKEN_MALFORMED', async (_label, token) => {
+    answer = json(200, { access_token: token });
+    expect((await failure()).code).toBe(TokenErrorCode.MalformedToken);
+  });
+
+  it('accepts a 512-character visible-ASCII token', async () => {
+    const token = '!~'.repeat(256);
+    answer = json(200, { access_token: token });
+    expect((await exchangeCode(request())).accessToken).toBe(token);
+  });
+
+  it.each([
+    ['the reported 90-byte body', `a=${'&a='.repeat(28)}<`],
+    ['a long run of pairs ending badly', `${'a=b&'.repeat(20_000)}<`],
+    ['keys of dots and percent signs', `${'.%'.repeat(30_000)}=<`],
+    ['many equals signs', `a${'='.repeat(60_000)}<`],
+    ['numbers for expires', `access_token=t&expires=${'1'.repeat(60_000)}x`],
+  ])('reads hostile form bodies in linear time: %s', (_label, body) => {
+    // A backtracking pattern takes seconds on these; the reading is linear (timings live in the bench).
+    expect(() => readTokenAnswer({ status: 200, contentType: 'text/plain', body })).toThrow(expect.objectContaining({ name: 'TokenError' }));
+  });
 });
+
