@@ -122,6 +122,30 @@ describe('the redirect page in headless Chromium', () => {
     await second.page.close();
   });
 
+  it("wears the example app's look under its CSP (its one nonce'd style applies) and fits 375 px without sideways scroll", async () => {
+    for (const width of [375, 1280]) {
+      const { page, recorded } = await openPage();
+      await page.setViewportSize({ width, height: 700 });
+      await page.goto(`${relay.url}/redirect?code=c&state=${randomToken()}`);
+      expect(await page.textContent('#status')).toBe(PAGE_MESSAGES.stored);
+      const look = await page.evaluate(() => {
+        const header = getComputedStyle(document.querySelector('header')!);
+        const card = getComputedStyle(document.querySelector('.card')!);
+        return {
+          accent: header.borderTopColor,
+          background: getComputedStyle(document.body.parentElement!).backgroundColor,
+          cardRadius: card.borderRadius,
+          cardBackground: card.backgroundColor,
+          scrolls: document.documentElement.scrollWidth > document.documentElement.clientWidth,
+        };
+      });
+      // --accent #f48024, --bg #f8f9f9, .card of example-app/public/style.css.
+      expect(look).toEqual({ accent: 'rgb(244, 128, 36)', background: 'rgb(248, 249, 249)', cardRadius: '8px', cardBackground: 'rgb(255, 255, 255)', scrolls: false });
+      expect(recorded.console.filter((line) => line.includes('Content Security Policy'))).toEqual([]);
+      await page.close();
+    }
+  });
+
   it('enforces its CSP: a script without the nonce is refused', async () => {
     const { page, recorded } = await openPage();
     await page.goto(`${relay.url}/redirect`);

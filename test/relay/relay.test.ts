@@ -629,6 +629,27 @@ describe('tokenRelay: a flood from many addresses against the memory store (the 
   });
 });
 
+describe('tokenRelay: a flood of writes from one address, Redis store, default limits', () => {
+  it('refuses the flood with 429 after the burst, stores at most the burst, and the app still fetches the result stored before it', async () => {
+    const store = redisStore();
+    const relay = await relayWith({ store });
+    const state = randomToken();
+    const location = await se.authorize(authorizeURL(relay, state));
+    expect((await fetch(location)).status).toBe(200);
+    const statuses: number[] = [];
+    for (let i = 0; i < 60; i += 20) {
+      statuses.push(...(await Promise.all(Array.from({ length: 20 }, () => redirect(relay, `code=planted&state=${randomToken()}`).then((r) => r.status)))));
+    }
+    // The login's redirect took one write of the burst of 20; a token or two may have come back meanwhile.
+    const stored = statuses.filter((status) => status === 200).length;
+    expect(stored).toBeGreaterThanOrEqual(19);
+    expect(stored).toBeLessThanOrEqual(21);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(60 - stored);
+    expect((await getToken(relay, `key=${state}`)).body).toEqual({ code: location.searchParams.get('code') });
+    expect((await redirect(relay, `code=planted&state=${state}`)).status).toBe(429);
+  });
+});
+
 describe('tokenRelay: long-poll', () => {
   /**
    * `inner` recording how each long-poll found its result: whether a store notification (not the
