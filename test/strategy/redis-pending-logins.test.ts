@@ -1,0 +1,212 @@
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { RedisStore } from 'connect-redis';
+import express from 'express';
+import session from 'express-session';
+import passport from 'passport';
+import request from 'supertest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryApiLimits, RedisPendingLoginStore, StackExchangeStrategy } from 'passport-stackexchange-oauth2';
+import type { PendingLoginStore } from 'passport-stackexchange-oauth2';
+import { createSandbox } from 'passport-stackexchange-oauth2/sandbox';
+import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
+import { connectRedis, deletePrefix, uniquePrefix } from '../relay/redis-helpers.js';
+import type { TestRedisClient } from '../relay/redis-helpers.js';
+
+let se: Sandbox;
+let redis: TestRedisClient;
+const prefix = uniquePrefix('redis-pending-logins');
+const servers: Server[] = [];
+
+beforeAll(async () => {
+  se = await createSandbox({ port: 0, maxRequestsPerSecond: Infinity });
+  redis = await connectRedis();
+});
+
+afterAll(async () => {
+  await deletePrefix(redis, prefix);
+  await redis.quit();
+  await se.close();
+});
+
+beforeEach(() => {
+  se.reset();
+});
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+type SessionStoreKind = 'connect-redis' | 'memory';
+
+interface ClassicApp {
+  url: string;
+  sessionPrefix: string;
+  browser(): request.Agent;
+}
+
+/**
+ * The classic passport pattern, no router: `/login` starts, `/auth/callback` is
+ * `passport.authenticate('stackexchange', { failureRedirect })` with passport's defaults
+ * (`keepSessionInfo: false`, so the session is regenerated without the old data), then `{ user }`.
+ */
+async function classicApp(kind: SessionStoreKind, pending: 'redis' | 'session', stateTTL = 600): Promise<ClassicApp> {
+  const app = express();
+  const server = createServer(app);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, resolve));
+  const url = `http://localhost:${(server.address() as AddressInfo).port}`;
+  const client = se.clients[0]!;
+  const sessionPrefix = `${prefix}sess:${Math.random().toString(36).slice(2)}:`;
+  const store: PendingLoginStore | undefined = pending === 'redis' ? new RedisPendingLoginStore({ client: redis, prefix: `${prefix}login:` }) : undefined;
+  const strategy = new StackExchangeStrategy(
+    {
+      clientID: client.clientId,
+      clientSecret: client.clientSecret,
+      key: client.key,
+      callbackURL: `${url}/auth/callback`,
+      authorizationURL: se.authorizationURL,
+      tokenURL: se.tokenURL,
+      apiURL: se.apiURL,
+      apiLimits: new MemoryApiLimits({ maxRequests: 10_000 }),
+      stateTTL,
+      ...(store === undefined ? {} : { store }),
+    },
+    (_accessToken, _refreshToken, profile, done) => done(null, { id: profile.id }),
+  );
+  const authenticator = new passport.Passport();
+  authenticator.use(strategy);
+  authenticator.serializeUser((user, done) => done(null, user));
+  authenticator.deserializeUser((user: Express.User, done) => done(null, user));
+  const sessionStore = kind === 'connect-redis' ? new RedisStore({ client: redis, prefix: sessionPrefix }) : new session.MemoryStore();
+  app.use(session({ secret: 'classic', resave: false, saveUninitialized: false, store: sessionStore, cookie: { maxAge: 86_400_000 } }));
+  app.use(authenticator.initialize());
+  app.use(authenticator.session());
+  app.get('/visit', (req, res) => {
+    (req.session as unknown as Record<string, unknown>)['visited'] = true;
+    res.status(204).end();
+  });
+  app.get('/login', authenticator.authenticate('stackexchange'));
+  app.get('/auth/callback', authenticator.authenticate('stackexchange', { failureRedirect: '/failed' }), (req, res) => {
+    res.json({ user: req.user });
+  });
+  return { url, sessionPrefix, browser: () => request.agent(url) };
+}
+
+const tokenRequests = (): number => se.requests.filter((r) => r.path === '/oauth/access_token/json').length;
+
+async function start(browser: request.Agent): Promise<request.Response> {
+  return browser.get('/login');
+}
+
+async function consent(res: request.Response): Promise<URL> {
+  expect(res.status).toBe(302);
+  return se.authorize(String(res.headers['location']), { accountId: se.users[0]!.accountId });
+}
+
+const pathOf = (url: URL): string => `${url.pathname}${url.search}`;
+
+describe.each<SessionStoreKind>(['connect-redis', 'memory'])('RedisPendingLoginStore with %s sessions', (kind) => {
+  it('30/30 trials: two simultaneous starts in one session both complete, in either order', async () => {
+    const app = await classicApp(kind, 'redis');
+    for (let trial = 0; trial < 30; trial++) {
+      const browser = app.browser();
+      expect((await browser.get('/visit')).status).toBe(204);
+      const [first, second] = await Promise.all([start(browser), start(browser)]);
+      const callbacks = await Promise.all([consent(first!), consent(second!)]);
+      const order = trial % 2 === 0 ? callbacks : [...callbacks].reverse();
+      for (const callback of order) {
+        const res = await browser.get(pathOf(callback));
+        expect(res.status, `trial ${trial}`).toBe(200);
+        expect(res.body.user).toEqual({ id: String(se.users[0]!.accountId) });
+      }
+    }
+    expect(tokenRequests()).toBe(60);
+  });
+
+  it('40/40 trials: two simultaneous identical callbacks make exactly one token request', async () => {
+    const app = await classicApp(kind, 'redis');
+    for (let trial = 0; trial < 40; trial++) {
+      const browser = app.browser();
+      const callback = await consent(await start(browser));
+      const before = tokenRequests();
+      const answers = await Promise.all([browser.get(pathOf(callback)), browser.get(pathOf(callback))]);
+      expect(tokenRequests() - before, `trial ${trial}`).toBe(1);
+      expect(answers.map((res) => res.status).sort()).toEqual([200, 302]);
+      expect(answers.find((res) => res.status === 302)?.headers['location']).toBe('/failed');
+    }
+  });
+});
+
+describe('RedisPendingLoginStore', () => {
+  it('binds a login to the browser that started it: a state taken from another browser fails, with no token request', async () => {
+    const app = await classicApp('memory', 'redis');
+    const starter = app.browser();
+    const res = await start(starter);
+    expect(res.headers['set-cookie']).toEqual([expect.stringMatching(/^stackexchange_login=[A-Za-z0-9_-]{43}; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax$/)]);
+    const callback = await consent(res);
+    const thief = await app.browser().get(pathOf(callback));
+    expect(thief.status).toBe(302);
+    expect(thief.headers['location']).toBe('/failed');
+    expect(tokenRequests()).toBe(0);
+  });
+
+  it('keeps each pending login under its own key with TTL stateTTL, taken atomically, bounded per browser', async () => {
+    const app = await classicApp('memory', 'redis', 90);
+    const browser = app.browser();
+    const states: string[] = [];
+    for (let i = 0; i < 12; i++) states.push(new URL(String((await start(browser)).headers['location'])).searchParams.get('state')!);
+    const ttl = await redis.ttl(`${prefix}login:login:${states[11]}`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(90);
+    // maxPendingLogins (10): the two oldest were dropped with their keys.
+    expect(await redis.exists(`${prefix}login:login:${states[0]}`)).toBe(0);
+    expect(await redis.exists(`${prefix}login:login:${states[1]}`)).toBe(0);
+    expect(await redis.exists(`${prefix}login:login:${states[2]}`)).toBe(1);
+    // The start wrote no session at all.
+    expect((await redis.keys(`${app.sessionPrefix}*`)).length).toBe(0);
+  });
+
+  it('refuses unknown options and a client without sendCommand', () => {
+    expect(() => new RedisPendingLoginStore({ client: redis, prefx: 'x' } as never)).toThrow('RedisPendingLoginStore: unknown option "prefx" (did you mean prefix?)');
+    expect(() => new RedisPendingLoginStore({ client: {} } as never)).toThrow(/options\.client must be a connected node-redis client/);
+  });
+});
+
+describe('SessionPendingLoginStore (the default) with the classic passport pattern', () => {
+  it.each<SessionStoreKind>(['connect-redis', 'memory'])('two tabs complete in any order with %s sessions (keepSessionInfo: false)', async (kind) => {
+    const app = await classicApp(kind, 'session');
+    const browser = app.browser();
+    const first = await consent(await start(browser));
+    const second = await consent(await start(browser));
+    const done = await browser.get(pathOf(second));
+    expect(done.status).toBe(200);
+    const other = await browser.get(pathOf(first));
+    expect(other.status).toBe(200);
+    expect(tokenRequests()).toBe(2);
+  });
+
+  it('a session made only for pending logins lives stateTTL: abandoned starts leave no day-long keys', async () => {
+    const app = await classicApp('connect-redis', 'session', 120);
+    for (let i = 0; i < 50; i++) await start(app.browser());
+    const keys = await redis.keys(`${app.sessionPrefix}*`);
+    expect(keys).toHaveLength(50);
+    const ttls = await Promise.all(keys.map((key) => redis.ttl(key)));
+    for (const ttl of ttls) expect(ttl).toBeLessThanOrEqual(120);
+  });
+
+  it('a session logged in after a pending login gets the app cookie lifetime back', async () => {
+    const app = await classicApp('connect-redis', 'session', 120);
+    const browser = app.browser();
+    const res = await browser.get(pathOf(await consent(await start(browser))));
+    expect(res.status).toBe(200);
+    const cookie = String(res.headers['set-cookie']);
+    const expires = Date.parse(/Expires=([^;]+)/.exec(cookie)?.[1] ?? '');
+    // A day, not two minutes (compared with a wide margin: the assertion is about the lifetime's size).
+    expect(expires - Date.now()).toBeGreaterThan(3_600_000);
+  });
+});
