@@ -1,0 +1,146 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisApiLimits, StackExchangeClient, type LimitRequest } from 'passport-stackexchange-oauth2';
+import { createSandbox, type Sandbox } from 'passport-stackexchange-oauth2/sandbox';
+
+const WORKER = fileURLToPath(new URL('./fixtures/limits-worker.ts', import.meta.url));
+const redis = createClient({ url: 'redis://127.0.0.1:6379' });
+let se: Sandbox;
+
+beforeAll(async () => {
+  await redis.connect();
+  se = await createSandbox({ port: 0 });
+});
+afterAll(async () => {
+  await se.close();
+  await redis.quit();
+});
+
+interface WorkerResult {
+  answered: number;
+  users: number[];
+  errors: Array<{ code?: string; status?: number; retryAfter?: number; message?: string }>;
+}
+
+/** Runs one worker process reading `ids` through limits under `prefix`, starting at `startAt`. */
+function worker(prefix: string, ids: number[], startAt = 0): Promise<WorkerResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
+      env: { ...process.env, PREFIX: prefix, API_URL: se.apiURL, KEY: se.clients[0]?.key ?? '', IDS: ids.join(','), START_AT: String(startAt) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`worker exited with ${String(code)}: ${err}`));
+      else resolve(JSON.parse(out) as WorkerResult);
+    });
+  });
+}
+
+const prefix = (): string => `test:redis-api-limits:${randomUUID()}:`;
+const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
+
+describe('RedisApiLimits across three processes', () => {
+  it('answers 180 distinct reads fired at once, never more than 30 in a second at the sandbox, no violation', { timeout: 60_000 }, async () => {
+    se.reset();
+    const p = prefix();
+    // Far enough ahead for the three processes to have started.
+    const startAt = Date.now() + 4000;
+    const results = await Promise.all([0, 1, 2].map((n) => worker(p, range(100_001 + n * 60, 60), startAt)));
+    expect(results.map((r) => r.answered)).toEqual([60, 60, 60]);
+    expect(results.flatMap((r) => r.users).sort((a, b) => a - b)).toEqual(range(100_001, 180));
+    const stats = se.stats();
+    expect(stats.apiRequests).toBe(180);
+    expect(stats.peakRequestsPerSecond).toBeLessThanOrEqual(30);
+    expect(stats.violations).toBe(0);
+  });
+
+  it('holds every process to a backoff one of them was told', { timeout: 60_000 }, async () => {
+    se.reset();
+    const p = prefix();
+    se.setBackoff('/users/{ids}', 6);
+    const first = await worker(p, [1001]);
+    expect(first.answered).toBe(1);
+    const others = await Promise.all([worker(p, [1002]), worker(p, [1003])]);
+    expect(others.map((r) => r.answered)).toEqual([1, 1]);
+    expect(se.stats().backoffViolations).toBe(0);
+    const times = se.requests.filter((r) => r.path.startsWith('/2.3/users/')).map((r) => r.time);
+    expect(times).toHaveLength(3);
+    expect(Math.min(...times.slice(1)) - (times[0] ?? 0)).toBeGreaterThanOrEqual(6000);
+  });
+
+  it('stops every process during a ban one of them met: refused at once with 429 and Retry-After, nothing sent', { timeout: 60_000 }, async () => {
+    se.reset();
+    const p = prefix();
+    se.fault('api', 'ban', { seconds: 40, times: 1 });
+    const first = await worker(p, [1001]);
+    expect(first.errors).toMatchObject([{ code: 'API_ERROR', status: 429, retryAfter: 40 }]);
+    const others = await Promise.all([worker(p, [1002, 1003]), worker(p, [1004])]);
+    for (const error of others.flatMap((r) => r.errors)) {
+      expect(error).toMatchObject({ code: 'API_THROTTLED', status: 429 });
+      expect(error.retryAfter).toBeGreaterThan(0);
+      expect(error.retryAfter).toBeLessThanOrEqual(40);
+    }
+    expect(others.flatMap((r) => r.errors)).toHaveLength(3);
+    expect(se.requests.filter((r) => r.path.startsWith('/2.3/'))).toHaveLength(1);
+  });
+});
+
+describe('RedisApiLimits', () => {
+  const take = (limits: RedisApiLimits, id: string, family = '/sites'): ReturnType<RedisApiLimits['take']> =>
+    limits.take({ id, family, quota: 'q' } satisfies LimitRequest);
+
+  it('grants maxRequests per window, queues the next in arrival order, and frees unsent slots at once', async () => {
+    const limits = new RedisApiLimits({ client: redis, prefix: prefix(), maxRequests: 2, interval: 60_000 });
+    expect(await take(limits, 'a')).toEqual({ ok: true });
+    expect(await take(limits, 'b')).toEqual({ ok: true });
+    const c = await take(limits, 'c');
+    const d = await take(limits, 'd');
+    expect(c).toMatchObject({ ok: false, reason: 'window' });
+    expect(d).toMatchObject({ ok: false, reason: 'window' });
+    await limits.release('a', false);
+    // One slot free: the first in the queue gets it, not a later caller.
+    expect(await take(limits, 'd')).toMatchObject({ ok: false, reason: 'window' });
+    expect(await take(limits, 'c')).toEqual({ ok: true });
+    // A sent request keeps its slot for the interval after its answer.
+    await limits.release('b', true);
+    expect(await take(limits, 'd')).toMatchObject({ ok: false, reason: 'window' });
+  });
+
+  it('shares bans, backoffs and an exhausted quota', async () => {
+    const p = prefix();
+    const one = new RedisApiLimits({ client: redis, prefix: p });
+    const two = new RedisApiLimits({ client: redis, prefix: p });
+    await one.backoff('/users/{ids}', 30);
+    expect(await take(two, 'x', '/users/{ids}')).toMatchObject({ ok: false, reason: 'backoff' });
+    expect(await take(two, 'y', '/sites')).toEqual({ ok: true });
+    await one.quota('q', { max: 10_000, remaining: 0 });
+    const quota = await take(two, 'z');
+    expect(quota).toMatchObject({ ok: false, reason: 'quota' });
+    expect(quota.ok ? 0 : quota.waitMs).toBeLessThanOrEqual(86_400_000);
+    await one.ban(20);
+    const ban = await take(two, 'w');
+    expect(ban).toMatchObject({ ok: false, reason: 'ban' });
+    expect(ban.ok ? 0 : ban.waitMs).toBeGreaterThan(19_000);
+  });
+
+  it('fails fast with LIMITS_UNAVAILABLE (503) when Redis is not connected, sending nothing', async () => {
+    const down = createClient({ url: 'redis://127.0.0.1:6379' });
+    const client = new StackExchangeClient({ key: se.clients[0]?.key ?? '', apiURL: se.apiURL, cache: false, apiLimits: new RedisApiLimits({ client: down, prefix: prefix() }) });
+    const from = se.requests.length;
+    await expect(client.get('/sites')).rejects.toMatchObject({ name: 'StackExchangeNetworkError', code: 'LIMITS_UNAVAILABLE', status: 503 });
+    expect(se.requests.length).toBe(from);
+  });
+
+  it('refuses malformed and unknown options', () => {
+    expect(() => new RedisApiLimits({ client: {} as never })).toThrow(/options\.client/);
+    expect(() => new RedisApiLimits({ client: redis, maxRequest: 3 } as never)).toThrow(/did you mean maxRequests/);
+  });
+});
