@@ -1,4 +1,4 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { CookieOptions, NextFunction, Request, RequestHandler, Response } from 'express';
 import { StackExchangeClient } from '../api/client.js';
 import { logger } from '../util/debug.js';
 import { isSameOriginRequest } from './origin-check.js';
@@ -27,6 +27,26 @@ async function revoke(token: string, config: ResolvedAuthOptions, timeout: numbe
   }
 }
 
+const PREFIXED = /^__(?:Host|Secure)-/;
+
+/**
+ * The attributes the session cookie was set with, for the clearing `Set-Cookie`: a browser only
+ * replaces a cookie of the same name, path and domain, and refuses a `__Host-`/`__Secure-` cookie
+ * (even an expired one) without `Secure`.
+ */
+function clearingOptions(req: Request, cookieName: string): CookieOptions {
+  const cookie = req.session?.cookie;
+  const secure = cookie?.secure === true || (cookie?.secure === 'auto' && req.secure) || PREFIXED.test(cookieName);
+  const sameSite = cookie?.sameSite;
+  return {
+    path: cookieName.startsWith('__Host-') ? '/' : (cookie?.path ?? '/'),
+    ...(typeof cookie?.domain === 'string' && !cookieName.startsWith('__Host-') ? { domain: cookie.domain } : {}),
+    ...(secure ? { secure: true } : {}),
+    httpOnly: cookie?.httpOnly ?? true,
+    ...(sameSite === undefined ? {} : { sameSite }),
+  };
+}
+
 function logOutAndDestroy(req: Request, done: (err: unknown) => void): void {
   if (!req.session) return done(null);
   // Without passport's session middleware in front there is no `req.logout` and no passport login to undo.
@@ -48,7 +68,8 @@ function logOutAndDestroy(req: Request, done: (err: unknown) => void): void {
  *
  * Revokes the token at Stack Exchange (bounded by `logoutTimeout`; a failure is logged without the
  * token and does not stop the logout), logs out of passport, destroys the session, clears the session
- * cookie, then answers 303 to `logoutRedirect` (204 for `Accept: application/json`).
+ * cookie with the attributes it was set with (`Secure`, `Path`, `Domain`, `SameSite`; `__Host-` and
+ * `__Secure-` names always `Secure`), then answers 303 to `logoutRedirect` (204 for `Accept: application/json`).
  */
 export function logoutRoute(config: ResolvedAuthOptions): RequestHandler {
   return function stackExchangeLogout(req: Request, res: Response, next: NextFunction): void {
@@ -63,8 +84,7 @@ export function logoutRoute(config: ResolvedAuthOptions): RequestHandler {
       return;
     }
     const token = readSessionTokens(sessionRecord(req))?.accessToken;
-    const cookie = req.session?.cookie;
-    const cookieOptions = { path: cookie?.path ?? '/', ...(typeof cookie?.domain === 'string' ? { domain: cookie.domain } : {}) };
+    const cookieOptions = clearingOptions(req, config.cookieName);
     const revoked = token === undefined ? Promise.resolve() : revoke(token, config, config.logoutTimeout);
     revoked
       .then(() =>

@@ -27,6 +27,11 @@ export interface RouterAppOptions {
   strategy?: Partial<StackExchangeStrategyOptions>;
   /** The session cookie's name. Default express-session's `connect.sid`. */
   cookieName?: string;
+  /**
+   * A `Secure` session cookie, as behind a TLS-terminating proxy: the app trusts a loopback proxy's
+   * `X-Forwarded-Proto: https`. Default `false`.
+   */
+  secureCookie?: boolean;
   /** Adds the app's own routes after the router and before the error handler. */
   routes?: (app: Express) => void;
 }
@@ -81,6 +86,7 @@ export async function startRouterApp(se: Sandbox, options: RouterAppOptions = {}
   authenticator.deserializeUser((user: Express.User, done) => done(null, user));
 
   const store = options.store ?? new FailingStore();
+  if (options.secureCookie === true) app.set('trust proxy', 'loopback');
   app.use(
     session({
       secret: 'router-test-secret',
@@ -88,11 +94,11 @@ export async function startRouterApp(se: Sandbox, options: RouterAppOptions = {}
       saveUninitialized: false,
       store,
       ...(options.cookieName === undefined ? {} : { name: options.cookieName }),
-      cookie: { httpOnly: true, sameSite: 'lax' },
+      cookie: { httpOnly: true, sameSite: 'lax', secure: options.secureCookie === true },
     }),
   );
   app.use(authenticator.session());
-  app.use(stackExchangeAuth({ passport: authenticator, strategy, ...options.router }));
+  app.use(stackExchangeAuth({ passport: authenticator, strategy, ...(options.cookieName === undefined ? {} : { cookieName: options.cookieName }), ...options.router }));
 
   app.get('/api/me', requireLogin(), async (req, res, next) => {
     try {
