@@ -119,8 +119,11 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Sends a relay page and resolves once it was handed to the socket. */
+/** Sends a relay page; resolves once the response is done, or its connection closed first (never hangs on a browser that left). */
 function answer(res: ServerResponse, status: number, message: PageMessage, allow?: string): Promise<void> {
+  // The browser may have left while the code was exchanged: its response closed already, and no
+  // 'close' would come any more.
+  if (res.destroyed || res.socket === null || res.socket.destroyed) return Promise.resolve();
   const page = messagePage(message);
   res.writeHead(status, {
     ...page.headers,
@@ -129,7 +132,9 @@ function answer(res: ServerResponse, status: number, message: PageMessage, allow
     ...(allow === undefined ? {} : { Allow: allow }),
   });
   return new Promise((resolve) => {
-    res.end(page.html, () => resolve());
+    // 'close' follows 'finish', and also comes alone when the connection broke off.
+    res.once('close', () => resolve());
+    res.end(page.html);
   });
 }
 

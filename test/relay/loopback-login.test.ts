@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { once } from 'node:events';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createSandbox } from 'passport-stackexchange-oauth2/sandbox';
@@ -277,6 +278,24 @@ describe("desktopLogin({ redirect: 'loopback' }) in Chromium against the sandbox
       throw new Error('no browser here');
     };
     await expect(desktopLogin(options({ openBrowser: failing }))).rejects.toThrow('no browser here');
+    expect(await refused(port)).toBe(true);
+  });
+
+  it('settles when the browser leaves right after sending the callback (nobody left to answer)', async () => {
+    const person = chromiumPerson('nothing');
+    const login = desktopLogin(options({ openBrowser: person.openBrowser })).catch((e: unknown) => e);
+    const { url } = await person.opened;
+    const port = portOf(url);
+    // The right state with a code the sandbox never issued, sent by a client that hangs up at once.
+    const req = httpRequest({ host: '127.0.0.1', port, path: `/callback?code=gone&state=${url.searchParams.get('state')!}`, headers: { host: `localhost:${port}` } });
+    req.on('error', () => undefined);
+    req.end();
+    // Sent in full (handed to the kernel), then the client is gone before any answer.
+    await once(req, 'finish');
+    req.destroy();
+    const error = await login;
+    expect(isTokenError(error)).toBe(true);
+    expect(tokenRequests()).toHaveLength(1);
     expect(await refused(port)).toBe(true);
   });
 
