@@ -1,6 +1,7 @@
 import { createSandbox, sampleUsers } from 'passport-stackexchange-oauth2/sandbox';
 import { benchLogins } from './login-throughput.js';
 import { benchRelayFlood } from './relay-flood.js';
+import { benchStartTime } from './start-time.js';
 
 // `npm run bench`: numbers to compare between commits on the same machine, never a pass/fail test.
 const total = Number(process.env.BENCH_LOGINS ?? 400);
@@ -12,9 +13,12 @@ if (!user) throw new Error('the sandbox has no sample user');
 const se = await createSandbox({ port: 0, autoApprove: user.accountId, maxRequestsPerSecond: Infinity });
 try {
   console.log(`logins: ${total} per strategy, ${concurrency} at a time, against the sandbox on ${se.url}`);
-  for (const r of await benchLogins(se, total, concurrency)) {
-    console.log(`${r.name.padEnd(32)} ${r.perSecond.toFixed(1).padStart(7)} logins/s   p50 ${r.p50.toFixed(1)} ms   p95 ${r.p95.toFixed(1)} ms`);
+  const logins = await benchLogins(se, total, concurrency);
+  for (const r of logins) {
+    console.log(`${r.name.padEnd(32)} ${r.perSecond.toFixed(1).padStart(7)} logins/s   p50 ${r.p50.toFixed(1)} ms   p95 ${r.p95.toFixed(1)} ms   ${r.apiCallsPerLogin.toFixed(2)} API calls, ${r.sessionWritesPerLogin.toFixed(2)} session writes per login`);
   }
+  const [ours, plain] = logins;
+  if (ours && plain) console.log(`ratio ours/passport-oauth2: ${(ours.perSecond / plain.perSecond).toFixed(2)}x`);
 } finally {
   await se.close();
 }
@@ -23,4 +27,9 @@ try {
 for (const r of await benchRelayFlood(Number(process.env.BENCH_RELAY_WRITES ?? 10_000))) {
   const statuses = Object.entries(r.statuses).map(([status, n]) => `${n}×${status}`).join(' ');
   console.log(`relay flood, ${r.name.padEnd(28)} ${r.writes} writes in ${r.seconds.toFixed(2)} s   ${statuses}   ${r.keys} keys stored${r.bytesPerKey === undefined ? '' : ` (${r.bytesPerKey} B each in Redis)`}`);
+}
+
+// `npm start` on this tree (sandbox mode): how long a newcomer waits for the first page.
+for (const [i, t] of (await benchStartTime(Number(process.env.BENCH_START_RUNS ?? 3))).entries()) {
+  console.log(`npm start, run ${i + 1}: URL printed after ${(t.printedMs / 1000).toFixed(2)} s, home page answered after ${(t.answeredMs / 1000).toFixed(2)} s`);
 }
