@@ -12,6 +12,7 @@ export type { RedisRelayClient, RedisRelaySubscriber, RedisRelayStoreOptions } f
 // eslint-disable-next-line @typescript-eslint/no-deprecated
 export type { PollRateLimitOptions, RateLimitOptions } from './address-rate-limit.js';
 export { isRelayKey } from './relay-keys.js';
+export { RELAY_ERROR_NAMES } from './relay-result.js';
 export type { RelayErrorName } from './relay-result.js';
 export { desktopLogin, DesktopLoginErrorCode } from './desktop-login.js';
 export type {

@@ -40,9 +40,13 @@ return v`;
  */
 export interface RedisRelaySubscriber {
   readonly isReady: boolean;
+  /** Registers the error listener (node redis emits connection errors there; unhandled they would throw). */
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** Opens the connection. */
   connect(): Promise<unknown>;
+  /** Subscribes `listener` to `channel` (the store's `<prefix>ready`). */
   subscribe(channel: string, listener: (message: string, channel: string) => unknown): Promise<void>;
+  /** Closes the connection at once. */
   destroy(): void;
 }
 
@@ -50,7 +54,9 @@ export interface RedisRelaySubscriber {
 export interface RedisRelayClient {
   /** False while the connection is down: the store then fails at once instead of queueing. */
   readonly isReady: boolean;
+  /** Sends one raw command (`EVAL`, `PUBLISH`); `timeout` bounds the wait before it is written. */
   sendCommand(args: string[], options?: { timeout?: number }): Promise<unknown>;
+  /** A new connection with the same settings, for the pub/sub subscriber. */
   duplicate(): RedisRelaySubscriber;
 }
 
