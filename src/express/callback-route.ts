@@ -41,14 +41,16 @@ interface StoreSession {
 const storeFailure = (err: unknown): SessionStoreError => new SessionStoreError('The session store failed while logging in', { cause: err });
 
 /**
- * Makes the session store's failures during passport's `req.login` (regenerating, then saving the new
- * session) {@link SessionStoreError}s, so they answer 503 while the app's `serializeUser` errors stay
- * the app's. The hooks are this request's session objects' own (non-enumerable, never saved).
+ * Hooks into passport's `req.login` for this request: the tokens go into the regenerated session
+ * before passport saves it (one write for the login instead of two), and the session store's failures
+ * (regenerating, then saving) become {@link SessionStoreError}s, so they answer 503 while the app's
+ * `serializeUser` errors stay the app's. The hooks are this request's session objects' own
+ * (non-enumerable, never saved) and remove themselves. Returns false when the session cannot be hooked.
  */
-function tagStoreFailures(req: Request): void {
+function hookLogin(req: Request, tokens: SessionTokens): boolean {
   const session = req.session as unknown as StoreSession | undefined;
   const regenerate = session?.regenerate;
-  if (session === undefined || typeof regenerate !== 'function') return;
+  if (session === undefined || typeof regenerate !== 'function') return false;
   Object.defineProperty(session, 'regenerate', {
     configurable: true,
     enumerable: false,
@@ -57,9 +59,11 @@ function tagStoreFailures(req: Request): void {
       delete session.regenerate;
       regenerate.call(session, (err?: unknown) => {
         if (err) return done(storeFailure(err));
-        const fresh = req.session as unknown as StoreSession | undefined;
-        const save = fresh?.save;
-        if (fresh !== undefined && typeof save === 'function') {
+        const fresh = req.session as unknown as (StoreSession & TokenSession) | undefined;
+        if (fresh === undefined) return done();
+        writeSessionTokens(fresh, tokens);
+        const save = fresh.save;
+        if (typeof save === 'function') {
           Object.defineProperty(fresh, 'save', {
             configurable: true,
             enumerable: false,
@@ -74,16 +78,19 @@ function tagStoreFailures(req: Request): void {
       });
     },
   });
+  return true;
 }
 
 /**
  * Logs the user in (passport regenerates the session: a new id; the pending-login store carries the
- * other tabs' logins over) and stores the tokens in the new session.
+ * other tabs' logins over) with the tokens in the new session.
  */
 function establishSession(req: Request, user: Express.User, tokens: SessionTokens, done: (err: unknown) => void): void {
-  tagStoreFailures(req);
+  const hooked = hookLogin(req, tokens);
   req.login(user, (loginErr: unknown) => {
     if (loginErr) return done(loginErr);
+    if (hooked) return done(null);
+    // A session without regenerate(): write the tokens after the login.
     writeSessionTokens(req.session as unknown as TokenSession, tokens);
     req.session.save((saveErr: unknown) => done(saveErr ? storeFailure(saveErr) : null));
   });

@@ -128,8 +128,9 @@ export interface SessionPendingLoginStoreOptions {
  * - `state` is a fresh 256-bit random value; the verifier and the metadata stay on the server.
  * - At most `maxPendingLogins` per session (the oldest is dropped), each valid `stateTTL` seconds.
  * - A pending login is used once: it is deleted when its callback arrives, whatever the outcome.
- * - The session is saved before passport continues (the redirect never precedes the save); a failed
- *   save is a {@link SessionStoreError}.
+ * - The session is saved before passport continues (the redirect never precedes the save, and a
+ *   consumed login is gone from the store before its code is exchanged); a failed save is a
+ *   {@link SessionStoreError}.
  * - The other tabs' pending logins survive passport's session regeneration at login (also with
  *   `keepSessionInfo: false`): they are moved into the regenerated session.
  * - A session that holds nothing but pending logins gets a cookie that lives `stateTTL` seconds, so

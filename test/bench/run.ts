@@ -13,9 +13,12 @@ if (!user) throw new Error('the sandbox has no sample user');
 const se = await createSandbox({ port: 0, autoApprove: user.accountId, maxRequestsPerSecond: Infinity });
 try {
   console.log(`logins: ${total} per strategy, ${concurrency} at a time, against the sandbox on ${se.url}`);
-  for (const r of await benchLogins(se, total, concurrency)) {
-    console.log(`${r.name.padEnd(32)} ${r.perSecond.toFixed(1).padStart(7)} logins/s   p50 ${r.p50.toFixed(1)} ms   p95 ${r.p95.toFixed(1)} ms`);
+  const logins = await benchLogins(se, total, concurrency);
+  for (const r of logins) {
+    console.log(`${r.name.padEnd(32)} ${r.perSecond.toFixed(1).padStart(7)} logins/s   p50 ${r.p50.toFixed(1)} ms   p95 ${r.p95.toFixed(1)} ms   ${r.apiCallsPerLogin.toFixed(2)} API calls, ${r.sessionWritesPerLogin.toFixed(2)} session writes per login`);
   }
+  const [ours, plain] = logins;
+  if (ours && plain) console.log(`ratio ours/passport-oauth2: ${(ours.perSecond / plain.perSecond).toFixed(2)}x`);
 } finally {
   await se.close();
 }
