@@ -35,7 +35,7 @@ export interface MethodSpec<T> {
 }
 
 const read = <T>(flags: Omit<MethodSpec<T>, '__item' | 'write'> = {}): MethodSpec<T> => flags;
-const write = <T>(flags: Omit<MethodSpec<T>, '__item' | 'write' | 'token' | 'scope'> = {}): MethodSpec<T> => ({ ...flags, token: true, scope: 'write_access', write: true });
+const write = <T>(flags: Omit<MethodSpec<T>, '__item' | 'write' | 'token' | 'scope'> = {}): MethodSpec<T> & { readonly write: true } => ({ ...flags, token: true, scope: 'write_access', write: true });
 const mine = <T>(flags: Omit<MethodSpec<T>, '__item' | 'write' | 'token'> = {}): MethodSpec<T> => ({ ...flags, token: true });
 
 /**

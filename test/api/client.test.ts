@@ -162,6 +162,55 @@ describe('get', () => {
     expect(users.hasMore).toBe(false);
   });
 
+  it('returns every item of a vector over 100: 250 generated ids → 250 users in 3 requests with pagesize=100', async () => {
+    const ids = se.generatedUsers.slice(0, 250).map((u) => u.sites.stackoverflow?.user_id ?? 0);
+    const from = se.requests.length;
+    const users = await clientFor(se).get('/users/{ids}', { ids });
+    expect(users.items.map((u) => u.user_id).sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
+    const sent = apiRequestsSince(se, from);
+    expect(sent).toHaveLength(3);
+    expect(sent.map((r) => r.query.pagesize)).toEqual(['100', '100', '100']);
+    // The caller's pagesize wins: 30 per part, and has_more says so.
+    const paged = await clientFor(se).get('/users/{ids}', { ids: ids.slice(0, 100), pagesize: 30 });
+    expect([paged.items.length, paged.hasMore]).toEqual([30, true]);
+  });
+
+  it('pages a split vector part by part with paginate(): everything, each part until has_more is false', async () => {
+    const ids = se.generatedUsers.slice(0, 150).map((u) => u.sites.stackoverflow?.user_id ?? 0);
+    const from = se.requests.length;
+    const seen: number[] = [];
+    for await (const user of clientFor(se).paginate('/users/{ids}', { ids, pagesize: 40 })) seen.push(user.user_id);
+    expect(seen.sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
+    const sent = apiRequestsSince(se, from).map((r) => `${r.path.split('/')[3]?.split(';').length ?? 0}:${String(r.query.page)}`);
+    expect(sent).toEqual(['100:1', '100:2', '100:3', '50:1', '50:2']);
+  });
+
+  it('omits site with site: null, and sends none to network-wide methods of the catalogue', async () => {
+    const token = tokenFor(se, ada);
+    const from = se.requests.length;
+    await clientFor(se, { accessToken: token }).get('/me/associated');
+    await clientFor(se).get('/sites', { site: null });
+    await clientFor(se, { accessToken: token }).get('/me/network-activity').catch(() => undefined);
+    const sent = apiRequestsSince(se, from);
+    expect(sent.map((r) => r.query.site)).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('creates a filter once per definition and applies it', async () => {
+    const from = se.requests.length;
+    const client = clientFor(se);
+    const [a, b] = await Promise.all([
+      client.createFilter({ include: ['.total', 'question.body'] }),
+      clientFor(se).createFilter({ include: ['question.body', '.total'] }),
+    ]);
+    expect(a).toBe(b);
+    expect(a.startsWith('!')).toBe(true);
+    expect(apiRequestsSince(se, from).map((r) => r.path)).toEqual(['/2.3/filters/create']);
+    const answer = await client.get('/questions', { pagesize: 2, filter: a });
+    expect(answer.raw.total).toBeGreaterThan(0);
+    expect(typeof answer.items[0]?.body).toBe('string');
+    await expect(client.createFilter({ include: 'question.body' as never })).rejects.toThrow(/include must be an array of field names/);
+  });
+
   it('refuses key or access_token in params and missing placeholders', async () => {
     const client = clientFor(se);
     await expect(client.get('/me', { access_token: 'x' })).rejects.toThrow(/params\.access_token is set by the client/);
