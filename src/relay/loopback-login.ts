@@ -59,8 +59,9 @@ export async function loopbackLogin(config: ResolvedLoopbackLogin, run: LoginRun
   };
   const servers = await listenLoopback(config.port, handle);
   const port = (servers[0]?.address() as AddressInfo).port;
-  host = `localhost:${port}`;
   const redirectURI = `http://localhost:${port}${LOOPBACK_CALLBACK_PATH}`;
+  // What a browser sends as Host for it: `localhost:PORT`, or `localhost` alone for port 80.
+  host = new URL(redirectURI).host;
   let browser: ServerResponse | undefined;
   try {
     // Not awaited before listening for the callback: an opener that waits for the browser's whole
