@@ -516,17 +516,17 @@ describe('tokenRelay: headers and methods', () => {
     let now = 0;
     const store = new MemoryRelayStore({ now: () => now });
     cleanups.push(() => store.close());
-    const relay = await relayWith({ store, ttl: 20, writeRateLimit: { burst: 10, perSecond: 0.5, now: () => now } });
+    const relay = await relayWith({ store, ttl: 10, writeRateLimit: { burst: 5, perSecond: 0.5, now: () => now } });
     let stored = 0;
-    // 25 writes a second for one ttl (20 s of the injected clock).
-    for (let second = 0; second < 20; second++) {
+    // 20 writes a second for one ttl (10 s of the injected clock).
+    for (let second = 0; second < 10; second++) {
       now = second * 1000;
-      const statuses = await Promise.all(Array.from({ length: 25 }, () => fetch(`${relay.url}/redirect?code=c&state=${randomToken()}`).then((r) => r.status)));
+      const statuses = await Promise.all(Array.from({ length: 20 }, () => fetch(`${relay.url}/redirect?code=c&state=${randomToken()}`).then((r) => r.status)));
       stored += statuses.filter((status) => status === 200).length;
       expect(statuses.every((status) => status === 200 || status === 429)).toBe(true);
     }
-    // The burst of 10 at once, then one every 2 s of the 19 s that followed.
-    expect(stored).toBe(10 + Math.floor(0.5 * 19));
+    // The burst of 5 at once, then one every 2 s of the 9 s that followed.
+    expect(stored).toBe(5 + Math.floor(0.5 * 9));
     expect(store.size).toBe(stored);
   }, 30_000);
 
