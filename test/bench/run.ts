@@ -1,4 +1,5 @@
 import { createSandbox, sampleUsers } from 'passport-stackexchange-oauth2/sandbox';
+import { benchBombs, benchCluster, benchRedact, benchWorkload } from './api-workload.js';
 import { benchLogins } from './login-throughput.js';
 import { benchRelayFlood } from './relay-flood.js';
 import { benchStartTime } from './start-time.js';
@@ -33,3 +34,16 @@ for (const r of await benchRelayFlood(Number(process.env.BENCH_RELAY_WRITES ?? 1
 for (const [i, t] of (await benchStartTime(Number(process.env.BENCH_START_RUNS ?? 3))).entries()) {
   console.log(`npm start, run ${i + 1}: URL printed after ${(t.printedMs / 1000).toFixed(2)} s, home page answered after ${(t.answeredMs / 1000).toFixed(2)} s`);
 }
+
+// The API client at scale (issue 11): requests a workload costs, three processes on one Redis window,
+// answers over maxResponseBytes, redact() on hostile input.
+for (const r of await benchWorkload()) {
+  console.log(`api workload (20 users × 5 pages: /me, /me/inbox, 250 users), ${r.name.padEnd(24)} ${r.requests} requests, ${r.duplicates} identical within a minute, ${r.seconds.toFixed(2)} s`);
+}
+const cluster = await benchCluster();
+console.log(`api limits in Redis, 3 processes × 60 reads: ${cluster.answered} answered in ${cluster.seconds.toFixed(2)} s, peak ${cluster.peakPerSecond}/s at the sandbox, ${cluster.violations} violations`);
+for (const r of await benchBombs()) {
+  console.log(`api answer over maxResponseBytes, ${r.name.padEnd(20)} ${r.code} after ${r.ms.toFixed(0)} ms, +${r.extraRssMB.toFixed(1)} MB RSS at peak`);
+}
+for (const r of benchRedact()) console.log(`redact(), ${r.name.padEnd(34)} ${r.ms.toFixed(3)} ms per call`);
+
