@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { isStackExchangeError } from '../errors/stackexchange-error.js';
 import { POPUP_MESSAGE_TYPE } from './client-script.js';
 import { sendPopupPage } from './popup-page.js';
+import { LoginErrorCode } from '../errors/error-codes.js';
 
 /**
  * Why a login failed, as the router reports it (`?error=`, JSON `{ error }`, popup `errorName`). A
@@ -50,8 +51,8 @@ export function failureCodeOfInfo(info: unknown): LoginFailureCode {
  */
 export function failureCodeOfError(err: unknown): LoginFailureCode | undefined {
   if (!isStackExchangeError(err)) return undefined;
-  if (err.code === 'SESSION_STORE' || err.code === 'PENDING_LOGIN_STORE') return 'temporarily_unavailable';
-  if (err.code === 'SESSION_REQUIRED') return undefined;
+  if (err.code === LoginErrorCode.SessionStore || err.code === LoginErrorCode.PendingLoginStore) return 'temporarily_unavailable';
+  if (err.code === LoginErrorCode.SessionRequired) return undefined;
   return 'token_error';
 }
 

@@ -4,6 +4,7 @@ import { parseScope } from '../strategy/options.js';
 import type { StackExchangeScope } from '../strategy/options.js';
 import { routerOptionsOf, startURL } from './request-context.js';
 import { safeReturnTo } from './return-to.js';
+import { LoginErrorCode } from '../errors/error-codes.js';
 
 /** Options of {@link requireLogin}. */
 export interface RequireLoginOptions {
@@ -43,7 +44,7 @@ export function requireLogin(options: RequireLoginOptions = {}): RequestHandler 
   return function stackExchangeRequireLogin(req: Request, res: Response, next: NextFunction): void {
     const config = routerOptionsOf(req);
     if (config === undefined) {
-      next(new StackExchangeError('requireLogin() needs app.use(stackExchangeAuth()) before it', { code: 'ROUTER_MISSING' }));
+      next(new StackExchangeError('requireLogin() needs app.use(stackExchangeAuth()) before it', { code: LoginErrorCode.RouterMissing }));
       return;
     }
     const session = req.stackexchangeSession;

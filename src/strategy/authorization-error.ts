@@ -1,4 +1,5 @@
 import { StackExchangeError } from '../errors/stackexchange-error.js';
+import { LoginErrorCode } from '../errors/error-codes.js';
 
 /** The OAuth 2.0 authorization error codes (RFC 6749 §4.1.2.1) that are kept; anything else is `unknown`. */
 export const AUTHORIZATION_ERROR_TYPES = [
@@ -21,7 +22,7 @@ export type AuthorizationErrorType = (typeof AUTHORIZATION_ERROR_TYPES)[number] 
  * `status` is 503 for `temporarily_unavailable` and `server_error`, 502 otherwise.
  */
 export class StackExchangeAuthorizationError extends StackExchangeError {
-  declare readonly code: 'AUTHORIZATION_ERROR';
+  declare readonly code: typeof LoginErrorCode.AuthorizationError;
   /** The provider's error, mapped to a fixed set. */
   readonly providerError: AuthorizationErrorType;
   /** The HTTP status the application should answer with. */
@@ -33,7 +34,7 @@ export class StackExchangeAuthorizationError extends StackExchangeError {
     const type = (AUTHORIZATION_ERROR_TYPES as readonly unknown[]).includes(providerError)
       ? (providerError as AuthorizationErrorType)
       : 'unknown';
-    super(`Stack Exchange refused the authorization request (${type})`, { code: 'AUTHORIZATION_ERROR' });
+    super(`Stack Exchange refused the authorization request (${type})`, { code: LoginErrorCode.AuthorizationError });
     this.providerError = type;
     this.status = type === 'temporarily_unavailable' || type === 'server_error' ? 503 : 502;
     this.statusCode = this.status;

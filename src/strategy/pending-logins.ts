@@ -3,6 +3,7 @@ import { logger } from '../util/debug.js';
 import { randomToken } from '../util/random.js';
 import { SessionStoreError } from './session-store-error.js';
 import { isRecord } from '../util/is-record.js';
+import { LoginErrorCode } from '../errors/error-codes.js';
 
 /** The default session property of {@link SessionPendingLoginStore} (the strategy's `sessionKey` option). */
 export const PENDING_LOGINS_KEY = 'stackexchangePending';
@@ -109,7 +110,7 @@ function sessionOf(req: object): StoreSession | StackExchangeError {
   const { session } = req as { session?: unknown };
   if (typeof session !== 'object' || session === null) {
     return new StackExchangeError('StackExchangeStrategy needs sessions: add express-session (or another session middleware) before passport', {
-      code: 'SESSION_REQUIRED',
+      code: LoginErrorCode.SessionRequired,
     });
   }
   return session as StoreSession;

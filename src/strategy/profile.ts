@@ -1,6 +1,7 @@
 import type { NetworkUser, User, UserType } from '../api/types.js';
 import { StackExchangeError } from '../errors/stackexchange-error.js';
 import { decodeHtmlEntities } from '../util/html-entities.js';
+import { LoginErrorCode } from '../errors/error-codes.js';
 
 /**
  * The user as passport profiles go (the Portable Contacts fields passport uses, plus Stack Exchange's).
@@ -76,7 +77,7 @@ export function parseProfile(me: User | undefined, site: string, network?: reado
   }
   const account = network?.[0];
   if (account === undefined) {
-    throw new StackExchangeError('The Stack Exchange user has no account on the site nor on the network', { code: 'NO_ACCOUNT' });
+    throw new StackExchangeError('The Stack Exchange user has no account on the site nor on the network', { code: LoginErrorCode.NoAccount });
   }
   return {
     provider: 'stackexchange',

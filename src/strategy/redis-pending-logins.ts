@@ -7,6 +7,7 @@ import { nonEmptyString, optional, parseOptions, passThrough } from '../util/opt
 import { randomToken } from '../util/random.js';
 import { safeCause } from '../util/safe-cause.js';
 import type { InvalidStateInfo, PendingLoginContext, PendingLoginState, PendingLoginStore, PendingLoginStoreCallback, PendingLoginVerifyCallback } from './pending-logins.js';
+import { LoginErrorCode } from '../errors/error-codes.js';
 
 /** The subset of a node `redis` (v4 or v5) client the store uses; a connected `createClient()` result fits. */
 export interface PendingLoginRedisClient {
@@ -28,14 +29,14 @@ export interface RedisPendingLoginStoreOptions {
 
 /** The Redis store failed (down, timed out): the start or callback answers 503. */
 export class PendingLoginStoreError extends StackExchangeError {
-  declare readonly code: 'PENDING_LOGIN_STORE';
+  declare readonly code: typeof LoginErrorCode.PendingLoginStore;
   /** The HTTP status the application should answer with: 503. */
   readonly status: number;
   /** Alias of `status`, read by Express's and Connect's error handlers. */
   readonly statusCode: number;
 
   constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, { code: 'PENDING_LOGIN_STORE', cause: options.cause });
+    super(message, { code: LoginErrorCode.PendingLoginStore, cause: options.cause });
     this.status = 503;
     this.statusCode = 503;
   }

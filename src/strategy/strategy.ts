@@ -19,6 +19,7 @@ import type { ConsumedLogin } from './state-store-adapter.js';
 import { TokenErrorAnswer, createTokenClient } from './token-client.js';
 import type { StackExchangeTokenParams } from './token-client.js';
 import { tokenAnswerError } from './token-exchange.js';
+import { LoginErrorCode } from '../errors/error-codes.js';
 
 export type { StackExchangeTokenParams } from './token-client.js';
 export type { ConsumedLogin } from './state-store-adapter.js';
@@ -283,7 +284,7 @@ export class StackExchangeStrategy extends OAuth2Strategy {
     const client = new StackExchangeClient(this.apiClientOptions({ accessToken }));
     loadProfile(client, site, networkUsers).then(
       (profile) => done(null, profile),
-      (err: unknown) => done(isStackExchangeError(err) ? err : new StackExchangeError('Loading the Stack Exchange profile failed', { code: 'PROFILE_ERROR', cause: err })),
+      (err: unknown) => done(isStackExchangeError(err) ? err : new StackExchangeError('Loading the Stack Exchange profile failed', { code: LoginErrorCode.Profile, cause: err })),
     );
   }
 
