@@ -8,6 +8,8 @@ export { ApiErrorCode, StackExchangeApiError, isStackExchangeApiError, statusFor
 export type { StackExchangeApiErrorOptions } from './errors/api-error.js';
 export { StackExchangeNetworkError, NetworkErrorCode, isStackExchangeNetworkError } from './errors/network-error.js';
 export type { StackExchangeNetworkErrorOptions } from './errors/network-error.js';
+export { ERROR_CODES, LoginErrorCode } from './errors/error-codes.js';
+export type { ErrorCodeInfo } from './errors/error-codes.js';
 export { redact } from './util/redact.js';
 export { decodeHtmlEntities } from './util/html-entities.js';
 
