@@ -25,8 +25,15 @@ import { ROOT, codeBlocks, documentationPages, where, type CodeBlock } from './m
 const CHECKED = new Set(['ts', 'typescript', 'js', 'javascript', 'html', 'json']);
 const NOT_RUN = new Set(['sh', 'bash', 'mermaid', 'text']);
 
-/** Declared for every snippet: the Express app the reader already has. The pages say so where they use it. */
-const PRELUDE = `declare const app: import('express').Express;\n`;
+/**
+ * Declared for every snippet: the Express app and the registered strategy the reader already has (the
+ * README's quick start makes both). The pages say so where they use them.
+ */
+const PRELUDE = [
+  `declare const app: import('express').Express;`,
+  `declare const strategy: import('passport-stackexchange-oauth2').StackExchangeStrategy;`,
+  '',
+].join('\n');
 
 interface CompiledBlock {
   readonly block: CodeBlock;
