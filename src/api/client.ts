@@ -243,7 +243,7 @@ export class StackExchangeClient {
         return await this.#send<T>(prepared, ctx);
       } finally {
         // Even a refused write may have changed something: the token's reads are read afresh.
-        if (this.#group !== undefined && this.#options.cache !== false) await this.#cacheStep('drop', () => (this.#options.cache as Exclude<ResolvedClientOptions['cache'], false>).dropGroup(this.#group as string));
+        await this.#dropTokenReads(this.#group);
       }
     });
   }
@@ -290,8 +290,8 @@ export class StackExchangeClient {
 
   /**
    * Expires an access token at once with `/access-tokens/{tokens}/invalidate`: the client's own by
-   * default, or `token`. Use it at logout. Never cached. An invalidation aborted while in flight may
-   * still have been carried out.
+   * default, or `token`. Use it at logout. Never cached; drops the reads cached with that token. An
+   * invalidation aborted while in flight may still have been carried out.
    *
    * @throws TypeError when there is no token to invalidate; otherwise as {@link get}.
    */
@@ -300,7 +300,18 @@ export class StackExchangeClient {
     const { tokens, ownToken } = this.#tokenParam('invalidateToken', token);
     const info = describeMethod('/access-tokens/{tokens}/invalidate');
     const request = { path: `/access-tokens/${encodeURIComponent(tokens)}/invalidate`, rest: {}, vector: false };
-    await this.#withDeadline(info, { ...call, cache: false }, (ctx) => this.#read<AccessTokenInfo>(info, request, { ...ctx, sendToken: false, ownToken }));
+    try {
+      await this.#withDeadline(info, { ...call, cache: false }, (ctx) => this.#read<AccessTokenInfo>(info, request, { ...ctx, sendToken: false, ownToken }));
+    } finally {
+      await this.#dropTokenReads(tokenGroup(this.#options.apiURL, this.#options.key, tokens));
+    }
+  }
+
+  /** Drops the cached reads made with a token (after a write with it, its invalidation or its rejection). */
+  async #dropTokenReads(group: string | undefined): Promise<void> {
+    const cache = this.#options.cache;
+    if (group === undefined || cache === false) return;
+    await this.#cacheStep('drop', () => cache.dropGroup(group));
   }
 
   #tokenParam(caller: string, token: string | undefined): { tokens: string; ownToken: boolean } {
@@ -528,7 +539,10 @@ export class StackExchangeClient {
       if (error instanceof StackExchangeApiError) {
         if (error.errorId === 502) await this.#banned(error.retryAfter ?? UNKNOWN_BAN_SECONDS);
         if (error.backoff !== undefined) await this.#backedOff(info.family, error.backoff);
-        if (error.isTokenRejected && ctx.ownToken && o.accessToken !== undefined) await this.#tokenRejected(error);
+        if (error.isTokenRejected && ctx.ownToken && o.accessToken !== undefined) {
+          await this.#dropTokenReads(this.#group);
+          await this.#tokenRejected(error);
+        }
       }
       throw error;
     }

@@ -130,6 +130,22 @@ describe('the client response cache', () => {
   });
 });
 
+describe('cached reads of a token that ends', () => {
+  it('drops them when the token is invalidated or rejected', async () => {
+    se.reset();
+    const cache = new MemoryResponseCache();
+    const token = se.issueToken({ accountId: ada.accountId }).accessToken;
+    await clientFor({ cache, accessToken: token }).get('/me');
+    await clientFor({ cache }).invalidateToken(token);
+    await expect(clientFor({ cache, accessToken: token }).get('/me')).rejects.toMatchObject({ errorId: 402 });
+    const other = se.issueToken({ accountId: ada.accountId }).accessToken;
+    await clientFor({ cache, accessToken: other }).get('/me');
+    se.expireToken(other);
+    await expect(clientFor({ cache, accessToken: other }).get('/me', { site: 'math' })).rejects.toMatchObject({ errorId: 402 });
+    await expect(clientFor({ cache, accessToken: other }).get('/me')).rejects.toMatchObject({ errorId: 402 });
+  });
+});
+
 describe('RedisResponseCache', () => {
   it('shares answers between clients of different processes’ caches, and drops a group', async () => {
     se.reset();
