@@ -6,7 +6,7 @@ import { logger } from '../util/debug.js';
 import { redact } from '../util/redact.js';
 import { realSleep } from '../util/timers.js';
 import { userAgent } from '../util/user-agent.js';
-import type { LimitDecision } from './api-limits.js';
+import { msToUtcMidnight, type LimitDecision } from './api-limits.js';
 import { callOptions, type CallOptions } from './call-options.js';
 import { describeMethod, type ApiItem, type ApiParams, type ApiReadPath, type ApiWritePath, type MethodInfo } from './catalogue.js';
 import { resolveClientOptions, type ResolvedClientOptions, type StackExchangeClientOptions } from './client-options.js';
@@ -33,6 +33,9 @@ export type PaginateParams = RequestParams & {
 
 /** A ban of unknown length (a `throttle_violation` whose message gives no N) pauses the API root this long. */
 export const UNKNOWN_BAN_SECONDS = 30;
+
+// A throttle_violation that speaks of the quota is not a ban: only that quota is spent.
+const QUOTA_MESSAGE = /\bquota\b/i;
 
 /** What one call carries through its requests. */
 interface CallContext {
@@ -536,6 +539,9 @@ export class StackExchangeClient {
       return parsed;
     } catch (error) {
       log(`${httpMethod} ${method} failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (error instanceof StackExchangeApiError && error.errorId === 502 && error.retryAfter === undefined && QUOTA_MESSAGE.test(error.message)) {
+        throw await this.#quotaSpent(error);
+      }
       if (error instanceof StackExchangeApiError) {
         if (error.errorId === 502) await this.#banned(error.retryAfter ?? UNKNOWN_BAN_SECONDS);
         if (error.backoff !== undefined) await this.#backedOff(info.family, error.backoff);
@@ -562,6 +568,22 @@ export class StackExchangeClient {
     } catch (error) {
       log(`onQuota threw: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  /** Stack Exchange says the quota is spent (another process or app spent it): recorded, and refused until UTC midnight. */
+  async #quotaSpent(error: StackExchangeApiError): Promise<StackExchangeApiError> {
+    const max = this.#quota?.max ?? Number.NaN;
+    await this.#quotaSeen({ items: [], hasMore: false, quotaMax: Number.isFinite(max) ? max : 0, quotaRemaining: 0, raw: {} });
+    return new StackExchangeApiError(error.message, {
+      errorId: error.errorId,
+      errorName: error.errorName,
+      method: error.method,
+      ...(error.httpStatus === undefined ? {} : { httpStatus: error.httpStatus }),
+      code: ApiErrorCode.QuotaExhausted,
+      status: 429,
+      retryAfter: msToUtcMidnight(Date.now()) / 1000,
+      cause: error,
+    });
   }
 
   async #banned(seconds: number): Promise<void> {

@@ -179,6 +179,25 @@ describe('StackExchangeClient under the limits', () => {
     }
   });
 
+  it('takes a quota Stack Exchange says is spent (by another process) as QUOTA_EXHAUSTED, not as a ban', async () => {
+    const sandbox = await createSandbox({ port: 0, quotaMax: 1 });
+    try {
+      const key = sandbox.clients[0]?.key ?? '';
+      await new StackExchangeClient({ key, apiURL: sandbox.apiURL, cache: false, apiLimits: new MemoryApiLimits() }).get('/sites');
+      const apiLimits = new MemoryApiLimits();
+      const unaware = new StackExchangeClient({ key, apiURL: sandbox.apiURL, cache: false, apiLimits, retry: false });
+      expect(await rejectionWithin(unaware.get('/sites', { page: 2 }))).toMatchObject({ code: 'QUOTA_EXHAUSTED', status: 429, errorName: 'throttle_violation' });
+      const from = sandbox.requests.length;
+      expect(await rejectionWithin(unaware.get('/sites', { page: 3 }))).toMatchObject({ code: 'QUOTA_EXHAUSTED' });
+      expect(sandbox.requests.length).toBe(from);
+      // Other quotas (a user's token) are not paused.
+      const token = sandbox.issueToken({ accountId: (sandbox.users[0] as SandboxUser).accountId }).accessToken;
+      expect((await new StackExchangeClient({ key, apiURL: sandbox.apiURL, cache: false, apiLimits, accessToken: token }).get('/me')).items).toHaveLength(1);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
   it('fails a hanging API within the call deadline, retries included (NETWORK_DEADLINE, 503)', async () => {
     const hang = await localServer(() => undefined);
     try {
