@@ -1,5 +1,4 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { AuthenticateOptions } from 'passport';
 import type { StackExchangeAuthenticateOptions } from '../strategy/strategy.js';
 import { rawQuery } from '../strategy/callback-query.js';
 import { parseScope } from '../strategy/options.js';
@@ -67,9 +66,8 @@ export function startRoute(config: ResolvedAuthOptions): RequestHandler {
     };
 
     const options: StackExchangeAuthenticateOptions = { state, ...(scope === undefined ? {} : { scope }) };
-    // @types/passport types `state` as a string; StackExchangeStrategy takes an object of metadata.
     // passport sets its per-request action functions on the object it is given: give it one per request.
-    const authenticate = config.passport.authenticate(Object.create(strategy) as typeof strategy, options as unknown as AuthenticateOptions, (err: unknown, _user: unknown, info: unknown) => {
+    const authenticate = config.passport.authenticate(Object.create(strategy) as typeof strategy, options, (err: unknown, _user: unknown, info: unknown) => {
       // Only failures come back here: a successful start is the strategy's redirect.
       if (err) {
         const code = failureCodeOfError(err);

@@ -1,4 +1,6 @@
 // Public exports of the strategy part; src/index.ts re-exports this file.
+// The `state` option of passport.authenticate() as an object (a type augmentation).
+import './authenticate-options.js';
 export { StackExchangeStrategy, StackExchangeStrategy as Strategy } from './strategy.js';
 export type {
   AnyVerify,
@@ -40,3 +42,4 @@ export {
 } from './authorization-error.js';
 export type { AuthorizationErrorType } from './authorization-error.js';
 export type { CallbackRequest } from './callback-query.js';
+export type { StackExchangePassportOptions } from './authenticate-options.js';
