@@ -23,7 +23,7 @@ export interface FilledPath {
 export function assertPathTemplate(template: string): void {
   if (typeof template !== 'string' || !/^\/(?!\/)[^?#\s]*$/.test(template)) {
     // What was passed may be a full URL with the key or token in it.
-    throw new TypeError(`StackExchangeClient: path must be an API path starting with "/" and without a query (e.g. '/users/{ids}'), got ${redact(JSON.stringify(String(template)))}`);
+    throw new TypeError(`StackExchangeClient: path must be an API path starting with "/" and without a query (e.g. '/users/{ids}'), got ${redact(JSON.stringify(template) ?? 'undefined')}`);
   }
 }
 

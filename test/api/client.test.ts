@@ -318,7 +318,7 @@ describe('retries', () => {
 
 describe('errors', () => {
   const withoutKey = (async (input: string | URL | Request, init?: RequestInit) => {
-    const url = new URL(String(input));
+    const url = new URL(input instanceof Request ? input.url : input);
     url.searchParams.delete('key');
     return fetch(url, init);
   }) as typeof fetch;
@@ -801,7 +801,7 @@ describe('cancellation', () => {
         await clientFor(sandbox, { ...banned(), accessToken: token }).get('/sites', {}, { signal }).catch(() => undefined);
         // Split, paged, written, inspected.
         await client.get('/users/{ids}', { ids: Array.from({ length: 250 }, (_, i) => i + 1) }, { signal });
-        for await (const _ of client.paginate('/questions', { pagesize: 20 }, { signal })) void _;
+        for await (const question of client.paginate('/questions', { pagesize: 20 }, { signal })) expect(question.question_id).toBeGreaterThan(0);
         await client.post('/questions/{id}/upvote', { id: 500_003, preview: true }, { signal });
         await client.inspectToken(undefined, { signal });
       } finally {

@@ -71,7 +71,7 @@ function expectNoSecrets(error: unknown): void {
 describe('sendRequest', () => {
   it.each(['/gzip', '/deflate', '/raw-deflate'])('decodes %s answers', async (path) => {
     const answer = await sendRequest(request(path));
-    expect(answer).toEqual({ status: 200, body: JSON.parse(wrapper.toString()) });
+    expect(answer).toEqual({ status: 200, body: JSON.parse(wrapper.toString()) as unknown });
     expect(server.seen.at(-1)?.headers['accept-encoding']).toBe('gzip, deflate');
   });
 
@@ -122,13 +122,14 @@ describe('sendRequest', () => {
     const url = closed.url;
     await closed.close();
     const refused = await sendRequest({ ...request('/gzip'), url: `${url}/me?key=K3Y-secret&access_token=T0K-secret` }).catch((e: unknown) => e);
-    expect(refused).toMatchObject({ code: 'NETWORK_FAILED', status: 503, statusCode: 503, message: expect.stringMatching(/^GET \/me: the request failed \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)$/) });
+    expect(refused).toMatchObject({ code: 'NETWORK_FAILED', status: 503, statusCode: 503, message: expect.stringMatching(/^GET \/me: the request failed \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)$/) as unknown });
     for (const error of [html, redirect, refused]) expectNoSecrets(error);
   });
 
   it('sanitises causes from an injected fetch that puts the URL in its error', async () => {
     const leakyFetch = (async (input: string | URL | Request) => {
-      throw Object.assign(new TypeError(`fetch failed: ${String(input)}`), { url: String(input), cause: new Error(`socket for ${String(input)}`) });
+      const url = input instanceof Request ? input.url : input.toString();
+      throw Object.assign(new TypeError(`fetch failed: ${url}`), { url, cause: new Error(`socket for ${url}`) });
     }) as typeof fetch;
     const error = await sendRequest(request('/gzip', { fetch: leakyFetch })).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'NETWORK_FAILED' });
