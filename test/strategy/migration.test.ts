@@ -7,14 +7,17 @@ import { sampleUsers } from 'passport-stackexchange-oauth2/sandbox';
 
 const page = readFileSync(new URL('../../docs/migration.md', import.meta.url), 'utf8');
 
-/** The function `name` as docs/migration.md writes it, compiled to JavaScript and made callable. */
-function fromGuide<R>(name: string): (profile: StackExchangeProfile) => R {
+/** The function `name` as docs/migration.md writes it, compiled to JavaScript and loaded as a module. */
+async function fromGuide(name: string): Promise<(profile: StackExchangeProfile) => unknown> {
   const block = [...page.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? '').find((code) => code.includes(`export function ${name}(`));
   if (block === undefined) throw new Error(`docs/migration.md has no ${name}()`);
   const start = block.indexOf(`export function ${name}(`);
   const end = block.indexOf('\n}\n', start) + 2;
-  const js = ts.transpileModule(block.slice(start, end).replace('export ', ''), { compilerOptions: { target: ts.ScriptTarget.ES2022 } }).outputText;
-  return new Function(`${js}; return ${name};`)() as (profile: StackExchangeProfile) => R;
+  const js = ts.transpileModule(block.slice(start, end), { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText;
+  const module = (await import(`data:text/javascript,${encodeURIComponent(js)}`)) as Record<string, (profile: StackExchangeProfile) => unknown>;
+  const fn = module[name];
+  if (fn === undefined) throw new Error(`${name} was not exported`);
+  return fn;
 }
 
 /** The sandbox's first user as `/me` on stackoverflow answers, with an HTML-encoded name as Stack Exchange sends. */
@@ -25,15 +28,15 @@ function me(): User {
 }
 
 describe('docs/migration.md', () => {
-  it("legacyUser() gives passport-stack-exchange 1.0's numeric id and string image", () => {
+  it("legacyUser() gives passport-stack-exchange 1.0's numeric id and string image", async () => {
     const profile = parseProfile(me(), 'stackoverflow');
-    const legacyUser = fromGuide<{ id: number; avatar: string | undefined }>('legacyUser');
+    const legacyUser = await fromGuide('legacyUser');
     expect(legacyUser(profile)).toEqual({ id: profile.userId, avatar: me().profile_image });
-    expect(typeof legacyUser(profile).id).toBe('number');
+    expect(typeof profile.userId).toBe('number');
   });
 
-  it("rawUser() gives passport-stackexchange 0.1's user_id and a plain-text name", () => {
+  it("rawUser() gives passport-stackexchange 0.1's user_id and a plain-text name", async () => {
     const profile = parseProfile(me(), 'stackoverflow');
-    expect(fromGuide<{ id: number; name: string }>('rawUser')(profile)).toEqual({ id: profile.userId, name: 'Ada & Co' });
+    expect((await fromGuide('rawUser'))(profile)).toEqual({ id: profile.userId, name: 'Ada & Co' });
   });
 });
