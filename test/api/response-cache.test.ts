@@ -1,10 +1,7 @@
-import { createClient } from 'redis';
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   MemoryApiLimits,
   MemoryResponseCache,
-  RedisResponseCache,
   StackExchangeClient,
   type ResponseCache,
   type StackExchangeClientOptions,
@@ -16,17 +13,12 @@ import { sharedResponseCache } from '../../src/api/response-cache.js';
 let se: Sandbox;
 let ada: SandboxUser;
 const limits = new MemoryApiLimits();
-const redis = createClient({ url: 'redis://127.0.0.1:6379' });
 
 beforeAll(async () => {
   se = await createSandbox({ port: 0 });
   ada = se.users[0] as SandboxUser;
-  await redis.connect();
 });
-afterAll(async () => {
-  await se.close();
-  await redis.quit();
-});
+afterAll(() => se.close());
 
 const clientFor = (options: Partial<StackExchangeClientOptions> = {}): StackExchangeClient =>
   new StackExchangeClient({ key: se.clients[0]?.key ?? '', apiURL: se.apiURL, apiLimits: limits, cache: new MemoryResponseCache(), ...options });
@@ -143,33 +135,5 @@ describe('cached reads of a token that ends', () => {
     se.expireToken(other);
     await expect(clientFor({ cache, accessToken: other }).get('/me', { site: 'math' })).rejects.toMatchObject({ errorId: 402 });
     await expect(clientFor({ cache, accessToken: other }).get('/me')).rejects.toMatchObject({ errorId: 402 });
-  });
-});
-
-describe('RedisResponseCache', () => {
-  it('shares answers between clients of different processes’ caches, and drops a group', async () => {
-    se.reset();
-    const prefix = `test:response-cache:${randomUUID()}:`;
-    const token = se.issueToken({ accountId: ada.accountId, scope: ['write_access'] }).accessToken;
-    const one = clientFor({ cache: new RedisResponseCache({ client: redis, prefix }), accessToken: token });
-    const two = clientFor({ cache: new RedisResponseCache({ client: redis, prefix }), accessToken: token });
-    const a = await one.get<User>('/me');
-    const b = await two.get<User>('/me');
-    expect(b.items).toEqual(a.items);
-    expect(apiRequests()).toBe(1);
-    const keys = await redis.keys(`${prefix}*`);
-    expect(keys.length).toBeGreaterThan(0);
-    for (const key of keys) expect(key).not.toContain(token);
-    await one.post('/questions/{id}/upvote', { id: 500_003, preview: true });
-    await two.get('/me');
-    expect(apiRequests()).toBe(3);
-  });
-
-  it('is skipped, not fatal, when Redis is down: the read goes to the API', async () => {
-    se.reset();
-    const down = createClient({ url: 'redis://127.0.0.1:6379' });
-    const answer = await clientFor({ cache: new RedisResponseCache({ client: down, prefix: 'x:' }) }).get('/questions', { pagesize: 1 });
-    expect(answer.items.length).toBe(1);
-    expect(apiRequests()).toBe(1);
   });
 });
