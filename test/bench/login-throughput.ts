@@ -98,8 +98,8 @@ async function plainApp(se: Sandbox): Promise<BenchApp> {
     pkce: true,
     state: true,
   }, (accessToken: string, _refreshToken: string, _profile: object, done: (err: null, user: object) => void) => done(null, { accessToken })));
-  app.get('/auth/start', passport.authenticate('plain'));
-  app.get('/auth/callback', passport.authenticate('plain', { failureRedirect: '/failed' }), (_req, res) => res.redirect(303, '/done'));
+  app.get('/auth/start', passport.authenticate('plain') as express.RequestHandler);
+  app.get('/auth/callback', passport.authenticate('plain', { failureRedirect: '/failed' }) as express.RequestHandler, (_req, res) => res.redirect(303, '/done'));
   app.get('/me', (req, res, next) => {
     const token = (req.user as { accessToken?: string } | undefined)?.accessToken ?? '';
     const url = `${se.apiURL}/me?site=stackoverflow&key=${encodeURIComponent(client.key)}&access_token=${encodeURIComponent(token)}`;

@@ -121,7 +121,7 @@ export async function startRouterApp(se: Sandbox, options: RouterAppOptions = {}
   });
   app.get('/api/anonymous', async (req, res, next) => {
     try {
-      const ids = String(req.query['ids'] ?? '1').split(';').map(Number);
+      const ids = (typeof req.query['ids'] === 'string' ? req.query['ids'] : '1').split(';').map(Number);
       const users = await req.stackexchange.get<User>('/users/{ids}', { ids, site: 'stackoverflow' });
       res.json({ authenticated: req.stackexchange.authenticated, count: users.items.length });
     } catch (err) {

@@ -90,8 +90,8 @@ async function classicApp(kind: SessionStoreKind, pending: 'redis' | 'session', 
     (req.session as unknown as Record<string, unknown>)['visited'] = true;
     res.status(204).end();
   });
-  app.get('/login', authenticator.authenticate('stackexchange'));
-  app.get('/auth/callback', authenticator.authenticate('stackexchange', { failureRedirect: '/failed' }), (req, res) => {
+  app.get('/login', authenticator.authenticate('stackexchange') as express.RequestHandler);
+  app.get('/auth/callback', authenticator.authenticate('stackexchange', { failureRedirect: '/failed' }) as express.RequestHandler, (req, res) => {
     res.json({ user: req.user });
   });
   return { url, sessionPrefix, browser: () => request.agent(url) };
@@ -116,13 +116,13 @@ describe.each<SessionStoreKind>(['connect-redis', 'memory'])('RedisPendingLoginS
     for (let trial = 0; trial < 30; trial++) {
       const browser = app.browser();
       expect((await browser.get('/visit')).status).toBe(204);
-      const [first, second] = await Promise.all([start(browser), start(browser)]);
-      const callbacks = await Promise.all([consent(first!), consent(second!)]);
+      const starts = await Promise.all([start(browser), start(browser)]);
+      const callbacks = await Promise.all(starts.map(consent));
       const order = trial % 2 === 0 ? callbacks : [...callbacks].reverse();
       for (const callback of order) {
         const res = await browser.get(pathOf(callback));
         expect(res.status, `trial ${trial}`).toBe(200);
-        expect(res.body.user).toEqual({ id: String(se.users[0]!.accountId) });
+        expect((res.body as { user: unknown }).user).toEqual({ id: String(se.users[0]!.accountId) });
       }
     }
     expect(tokenRequests()).toBe(60);
