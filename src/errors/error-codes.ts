@@ -18,6 +18,8 @@ export const LoginErrorCode = {
   Profile: 'PROFILE_ERROR',
   /** `requireLogin()` ran without `stackExchangeAuth()` in front. */
   RouterMissing: 'ROUTER_MISSING',
+  /** A login completed on a request that `passport.session()` (or `passport.initialize()`) never saw. */
+  PassportSessionMissing: 'PASSPORT_SESSION_MISSING',
 } as const;
 
 /** One of the values of {@link LoginErrorCode}. */
@@ -67,4 +69,5 @@ export const ERROR_CODES: readonly ErrorCodeInfo[] = Object.freeze([
   { code: LoginErrorCode.NoAccount, errorClass: 'StackExchangeError', status: 500, meaning: 'The user has no account on the site nor on the network' },
   { code: LoginErrorCode.Profile, errorClass: 'StackExchangeError', status: 500, meaning: 'Loading the profile failed otherwise' },
   { code: LoginErrorCode.RouterMissing, errorClass: 'StackExchangeError', status: 500, meaning: 'requireLogin() without stackExchangeAuth() in front' },
+  { code: LoginErrorCode.PassportSessionMissing, errorClass: 'StackExchangeError', status: 500, meaning: 'stackExchangeAuth() mounted without passport.session() in front' },
 ]);

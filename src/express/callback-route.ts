@@ -4,7 +4,10 @@ import type { StackExchangeAuthInfo } from '../strategy/strategy.js';
 import { SessionStoreError } from '../strategy/session-store-error.js';
 import { logger } from '../util/debug.js';
 import { failureCodeOfError, failureCodeOfInfo, sendLoginFailure } from './login-failure.js';
-import type { FailureTarget } from './login-failure.js';
+import type { FailureTarget, LoginFailureCode } from './login-failure.js';
+import { configurationCause, warnOnce } from './diagnostics.js';
+import { StackExchangeError } from '../errors/stackexchange-error.js';
+import { LoginErrorCode } from '../errors/error-codes.js';
 import { sendPopupPage } from './popup-page.js';
 import { popupLoginResult } from './popup-result.js';
 import { safeReturnTo } from './return-to.js';
@@ -114,6 +117,9 @@ async function answerPopup(res: Response, user: Express.User, tokens: SessionTok
  */
 export function callbackRoute(config: ResolvedAuthOptions): RequestHandler {
   const { strategy } = config;
+  const callbackURL = new URL(strategy.settings.callbackURL);
+  const callbackHost = callbackURL.host;
+  const callbackOrigin = callbackURL.origin;
   return function stackExchangeCallback(req: Request, res: Response, next: NextFunction): void {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
@@ -131,18 +137,43 @@ export function callbackRoute(config: ResolvedAuthOptions): RequestHandler {
       log(`popup login failed: ${err instanceof Error ? err.message : String(err)}`);
       return sendPopupPage(res, 500, { type: 'stackexchange:login', errorName: 'server_error', errorMessage: 'The login failed on the server' }, config.origin);
     };
+    const fail = (failure: LoginFailureCode, cause: unknown): void => {
+      let code = failure;
+      const host = req.headers.host;
+      // The Host header is used for this message only: a login started on another host has its pending login there.
+      if (code === 'invalid_state' && typeof host === 'string' && host !== callbackHost) {
+        code = 'wrong_host';
+        warnOnce(config.logger, `wrong-host:${host}`, `a callback arrived on host ${host} but the strategy's callbackURL is on ${callbackHost}: open the app at ${callbackOrigin}, or set callbackURL to this host`);
+      }
+      const diagnosis = configurationCause(cause, strategy.settings.tokenURL);
+      if (diagnosis !== undefined) warnOnce(config.logger, diagnosis[0], diagnosis[1]);
+      try {
+        config.onLoginError?.({ code, cause, req });
+      } catch (hookErr) {
+        log(`onLoginError threw: ${hookErr instanceof Error ? hookErr.name : 'a non-error'}`);
+      }
+      sendLoginFailure(req, res, code, target(meta()));
+    };
     const failWithError = (err: unknown): void => {
       const code = failureCodeOfError(err);
       if (code === undefined) return unexpected(err);
       log(`login failed (${code}): ${err instanceof Error ? err.message : String(err)}`);
-      return sendLoginFailure(req, res, code, target(meta()));
+      return fail(code, err);
     };
+    if (typeof req.isAuthenticated !== 'function') {
+      next(
+        new StackExchangeError('stackExchangeAuth() needs passport.session() in front of it: app.use(session(...)); app.use(passport.session()); app.use(stackExchangeAuth({ strategy }))', {
+          code: LoginErrorCode.PassportSessionMissing,
+        }),
+      );
+      return;
+    }
 
     // passport sets its per-request action functions on the object it is given: give it one per request.
     const perRequest = Object.create(strategy) as typeof strategy;
     const authenticate = config.passport.authenticate(perRequest, (err: unknown, user: Express.User | false | null, info: unknown) => {
       if (err) return failWithError(err);
-      if (!user) return sendLoginFailure(req, res, failureCodeOfInfo(info), target(meta()));
+      if (!user) return fail(failureCodeOfInfo(info), info);
       const tokens = tokensOf(info);
       if (tokens === undefined) return unexpected(new TypeError('stackExchangeAuth: the strategy gave no info.tokens; use StackExchangeStrategy'));
       return establishSession(req, user, tokens, (loginErr) => {

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { isStackExchangeError } from '../errors/stackexchange-error.js';
+import { isTokenError } from '../errors/token-error.js';
 import { POPUP_MESSAGE_TYPE } from './client-script.js';
 import { sendPopupPage } from './popup-page.js';
 import { LoginErrorCode } from '../errors/error-codes.js';
@@ -11,10 +12,12 @@ import { LoginErrorCode } from '../errors/error-codes.js';
  * - `access_denied`: the person declined (or the app's `verify` refused the user);
  * - `invalid_state`: missing, unknown, expired or replayed login;
  * - `bad_request`: malformed callback or start parameters (e.g. a scope not allowed);
- * - `token_error`: Stack Exchange failed us (code exchange, authorization error, profile);
+ * - `token_error`: the code exchange or the authorization failed at Stack Exchange;
+ * - `profile_error`: the token was issued but the profile could not be loaded (e.g. the API refused the key);
+ * - `wrong_host`: the callback came to another host than the strategy's `callbackURL` and had no pending login;
  * - `temporarily_unavailable`: the session or pending-login store failed (HTTP 503, never a redirect).
  */
-export type LoginFailureCode = 'access_denied' | 'invalid_state' | 'bad_request' | 'token_error' | 'temporarily_unavailable';
+export type LoginFailureCode = 'access_denied' | 'invalid_state' | 'bad_request' | 'token_error' | 'profile_error' | 'wrong_host' | 'temporarily_unavailable';
 
 /** The HTTP status of each failure code in JSON answers and popup pages. */
 export const LOGIN_FAILURE_STATUS: Readonly<Record<LoginFailureCode, number>> = Object.freeze({
@@ -23,6 +26,9 @@ export const LOGIN_FAILURE_STATUS: Readonly<Record<LoginFailureCode, number>> = 
   invalid_state: 403,
   bad_request: 400,
   token_error: 502,
+  profile_error: 502,
+  // The same status as invalid_state, whose special case it is.
+  wrong_host: 403,
   temporarily_unavailable: 503,
 });
 
@@ -32,6 +38,8 @@ export const LOGIN_FAILURE_MESSAGE: Readonly<Record<LoginFailureCode, string>> =
   invalid_state: 'The login expired or was already used; please try again',
   bad_request: 'The login request was malformed',
   token_error: 'Stack Exchange could not complete the login; please try again',
+  profile_error: 'Your Stack Exchange profile could not be loaded; please try again',
+  wrong_host: 'The login came back to another address than it started from; start it again from this site',
   temporarily_unavailable: 'The login could not be saved; please try again in a moment',
 });
 
@@ -52,8 +60,10 @@ export function failureCodeOfInfo(info: unknown): LoginFailureCode {
 export function failureCodeOfError(err: unknown): LoginFailureCode | undefined {
   if (!isStackExchangeError(err)) return undefined;
   if (err.code === LoginErrorCode.SessionStore || err.code === LoginErrorCode.PendingLoginStore) return 'temporarily_unavailable';
-  if (err.code === LoginErrorCode.SessionRequired) return undefined;
-  return 'token_error';
+  if (err.code === LoginErrorCode.SessionRequired || err.code === LoginErrorCode.PassportSessionMissing) return undefined;
+  if (isTokenError(err) || err.code === LoginErrorCode.AuthorizationError) return 'token_error';
+  // The token was issued: what failed is the profile (API, network, no account).
+  return 'profile_error';
 }
 
 /** Where and how a failure is answered. */

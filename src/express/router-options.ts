@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import passportSingleton from 'passport';
 import type { Authenticator } from 'passport';
 import { resolveClientOptions } from '../api/client-options.js';
@@ -6,11 +7,12 @@ import { parseScope } from '../strategy/options.js';
 import type { StackExchangeScope } from '../strategy/options.js';
 import { StackExchangeStrategy } from '../strategy/strategy.js';
 import { isRecord } from '../util/is-record.js';
-import { optional, parseOptions, passThrough, positiveNumber } from '../util/options-schema.js';
+import { func, optional, parseOptions, passThrough, positiveNumber } from '../util/options-schema.js';
 import type { OptionRule } from '../util/options-schema.js';
 import { originOf } from './origin-check.js';
 import { safeReturnTo } from './return-to.js';
 import type { AllowedReturnTo } from './return-to.js';
+import type { LoginFailureCode } from './login-failure.js';
 import { MAX_TIMER_MS } from '../util/timers.js';
 
 /**
@@ -62,6 +64,24 @@ export interface StackExchangeAuthOptions {
   logoutTimeout?: number;
   /** Further options of the per-request API client `req.stackexchange` (e.g. `site`, `timeout`), checked at creation. */
   client?: RequestClientOptions;
+  /**
+   * Where operator diagnostics go: one line, once per distinct cause per process, naming the cause and
+   * the fix (a login failing for a configuration reason, a callbackURL the router does not serve, a
+   * callback on another host). Never a token, code, verifier, key or secret. Default `console.warn`.
+   */
+  logger?: (line: string) => void;
+  /** Called with every failed login (its code and cause) before the person gets the fixed failure answer. */
+  onLoginError?: (failure: LoginFailure) => void;
+}
+
+/** What `onLoginError` receives. */
+export interface LoginFailure {
+  /** The code the person's answer carries. */
+  code: LoginFailureCode;
+  /** The error, or passport's failure info (`{ code, message }`) for refusals. */
+  cause: unknown;
+  /** The callback or start request. */
+  req: Request;
 }
 
 /** {@link StackExchangeAuthOptions} validated, with defaults applied. */
@@ -81,6 +101,8 @@ export interface ResolvedAuthOptions {
   logoutTimeout: number;
   /** The options of every API client the router makes (without the token): the strategy's, then `client`. */
   clientOptions: Readonly<StackExchangeClientOptions>;
+  logger: (line: string) => void;
+  onLoginError: ((failure: LoginFailure) => void) | undefined;
 }
 
 /** The defaults of {@link StackExchangeAuthOptions}. */
@@ -185,6 +207,8 @@ const AUTH_SCHEMA = {
   ),
   logoutTimeout: optional(positiveNumber('3000', { max: MAX_TIMER_MS, integer: true }), AUTH_DEFAULTS.logoutTimeout as number),
   client: clientRule,
+  logger: optional(func<(line: string) => void>('(line) => myLogger.warn(line)'), (line: string) => console.warn(line)),
+  onLoginError: optional(func<(failure: LoginFailure) => void>('({ code, cause }) => report(code, cause)'), undefined),
 } satisfies Record<string, OptionRule<unknown>>;
 
 /**

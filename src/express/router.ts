@@ -3,6 +3,7 @@ import { callbackRoute } from './callback-route.js';
 import { clientScript, sendClientScript } from './client-script.js';
 import { logoutRoute } from './logout-route.js';
 import { requestClient } from './request-client.js';
+import { warnOnce } from './diagnostics.js';
 import { resolveAuthOptions } from './router-options.js';
 import type { StackExchangeAuthOptions } from './router-options.js';
 import { startRoute } from './start-route.js';
@@ -25,6 +26,14 @@ import { startRoute } from './start-route.js';
  */
 export function stackExchangeAuth(options: StackExchangeAuthOptions): Router {
   const config = resolveAuthOptions(options);
+  const callbackPath = new URL(config.strategy.settings.callbackURL).pathname;
+  if (callbackPath !== `${config.basePath}/callback`) {
+    warnOnce(
+      config.logger,
+      `callback-path:${callbackPath}:${config.basePath}`,
+      `the strategy's callbackURL path ${callbackPath} is not the router's ${config.basePath}/callback: Stack Exchange will send logins where nothing completes them; set callbackURL to .../${config.basePath.slice(1)}/callback or basePath to match`,
+    );
+  }
   const script = clientScript(config.basePath);
   const router = Router();
   router.use(requestClient(config));

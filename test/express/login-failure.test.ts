@@ -15,7 +15,8 @@ describe('login failures', () => {
   it('maps the package errors, and leaves the others to the app', () => {
     expect(failureCodeOfError(new TokenError('x', { code: 'TOKEN_HTTP_STATUS', providerStatus: 500 }))).toBe('token_error');
     expect(failureCodeOfError(new StackExchangeAuthorizationError('server_error'))).toBe('token_error');
-    expect(failureCodeOfError(new StackExchangeApiError('x', { errorId: 500, errorName: 'internal_error', method: '/me' }))).toBe('token_error');
+    // The token was issued: an API failure is the profile's.
+    expect(failureCodeOfError(new StackExchangeApiError('x', { errorId: 500, errorName: 'internal_error', method: '/me' }))).toBe('profile_error');
     expect(failureCodeOfError(new SessionStoreError('down'))).toBe('temporarily_unavailable');
     expect(failureCodeOfError(new PendingLoginStoreError('redis down'))).toBe('temporarily_unavailable');
     expect(failureCodeOfError(new Error('the app database is down'))).toBeUndefined();
@@ -28,6 +29,6 @@ describe('login failures', () => {
   });
 
   it('answers client errors with 4xx and provider trouble with 502/503', () => {
-    expect(LOGIN_FAILURE_STATUS).toEqual({ access_denied: 403, invalid_state: 403, bad_request: 400, token_error: 502, temporarily_unavailable: 503 });
+    expect(LOGIN_FAILURE_STATUS).toEqual({ access_denied: 403, invalid_state: 403, bad_request: 400, token_error: 502, profile_error: 502, wrong_host: 403, temporarily_unavailable: 503 });
   });
 });

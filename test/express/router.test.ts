@@ -111,7 +111,7 @@ describe('stackExchangeAuth()', () => {
 
       // Last: the throttle ban it records in the app's limits refuses later profile reads.
       se.fault('api', 'throttle', { times: 1 });
-      expect((await login(createBrowser(), se, app.url)).headers['location']).toBe('/?error=token_error');
+      expect((await login(createBrowser(), se, app.url)).headers['location']).toBe('/?error=profile_error');
 
       expect(lines.some((line) => line.includes('token revocation at logout failed'))).toBe(true);
       expect(lines.some((line) => line.includes('the API rejected the token'))).toBe(true);
