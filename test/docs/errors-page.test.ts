@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LOGIN_FAILURE_STATUS } from 'passport-stackexchange-oauth2';
+import { ERROR_CODES, LOGIN_FAILURE_STATUS } from 'passport-stackexchange-oauth2';
 import { ROOT } from './markdown.js';
 
 // docs/errors.md promises "a table of ALL error codes". This test reads the codes from the sources
@@ -40,10 +40,15 @@ function codesInSources(): Map<string, string> {
   return codes;
 }
 
+/** The cells after the code of the first table row `| \`code\` | ... |` of a page. */
+function rowOf(page: string, code: string): string[] | undefined {
+  const row = page.split('\n').find((line) => line.startsWith(`| \`${code}\` |`));
+  return row?.split('|').slice(2).map((cell) => cell.trim());
+}
+
 /** The status column of a table row `| \`code\` | status | ... |`. */
 function statusInTable(page: string, code: string): string | undefined {
-  const row = page.split('\n').find((line) => line.startsWith(`| \`${code}\` |`));
-  return row?.split('|')[2]?.trim();
+  return rowOf(page, code)?.[0];
 }
 
 describe('docs/errors.md', () => {
@@ -52,6 +57,13 @@ describe('docs/errors.md', () => {
     expect(codes.size).toBeGreaterThan(15);
     const missing = [...codes].filter(([code]) => !errorsPage.includes(`\`${code}\``)).map(([code, file]) => `${code} (${file})`);
     expect(missing).toEqual([]);
+  });
+
+  it.each(ERROR_CODES.map((info) => [info.code, info] as const))('gives %s the class and status of ERROR_CODES', (code, info) => {
+    // Error codes table: | `code` | `class` | status | when |
+    const [errorClass, status] = rowOf(errorsPage, code) ?? [];
+    expect(errorClass).toBe(`\`${info.errorClass}\``);
+    if (typeof info.status === 'number') expect(status).toBe(String(info.status));
   });
 
   it.each(Object.entries(LOGIN_FAILURE_STATUS))('gives login failure code %s its status %i, as docs/router.md does', (code, status) => {
