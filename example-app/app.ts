@@ -147,7 +147,7 @@ export async function createApp(config: AppConfig): Promise<ExampleApp> {
       cookieName: SESSION_COOKIE,
     }),
   );
-  app.use(pageRoutes({ sandbox, allowedScopes: ALLOWED_SCOPES }));
+  app.use(pageRoutes({ sandbox, allowedScopes: ALLOWED_SCOPES, publicURL }));
   app.use(notFound({ sandbox }));
   app.use(errorHandler({ sandbox, logError: config.logError ?? ((message) => console.error(message)) }));
 

@@ -16,6 +16,8 @@ export interface PageRoutesOptions {
   sandbox: boolean;
   /** Scopes the login form may ask for. */
   allowedScopes: readonly string[];
+  /** The app's configured address (`http://localhost:3000`), named on the `wrong_host` failure page. */
+  publicURL: string;
 }
 
 /** The failure page's status: the router's own for its codes (403, 400, 502, 503), else 400. */
@@ -92,7 +94,7 @@ export function pageRoutes(options: PageRoutesOptions): Router {
   router.get('/login-failed', (req, res) => {
     const code = typeof req.query['error'] === 'string' ? req.query['error'] : undefined;
     res.status(failureStatus(code));
-    sendPage(req, res, sandbox, loginFailedPage(code));
+    sendPage(req, res, sandbox, loginFailedPage(code, options.publicURL));
   });
 
   router.get('/profile', requireLogin(), async (req, res, next) => {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSandbox, type Sandbox } from 'passport-stackexchange-oauth2/sandbox';
-import { createApp, type StackExchangeSettings } from './app.js';
+import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
+import type { StackExchangeSettings } from './app.js';
 import { readConfig } from './config.js';
 
 // `npm start`: the example app on PORT, against real Stack Exchange when SE_CLIENT_ID and SE_KEY are
@@ -21,9 +21,13 @@ function listen(server: Server, port: number, host: string | undefined): Promise
 
 async function main(): Promise<void> {
   const config = readConfig();
+  // Loaded once the settings are known to be valid, so a mistyped variable is reported at once; the
+  // sandbox only when it is used, as production code never loads it.
+  const { createApp } = await import('./app.js');
   let sandbox: Sandbox | undefined;
   let stackExchange: StackExchangeSettings;
   if (config.credentials === undefined) {
+    const { createSandbox } = await import('passport-stackexchange-oauth2/sandbox');
     sandbox = await createSandbox({ port: config.sandboxPort });
     const client = sandbox.clients[0];
     if (client === undefined) throw new Error('The sandbox has no registered app');

@@ -19,6 +19,14 @@ const MESSAGES: Record<string, { heading: string; text: string }> = {
     heading: 'The login answer was not valid',
     text: 'The address the browser came back with was malformed. Please start again from this app.',
   },
+  profile_error: {
+    heading: 'Your profile could not be loaded',
+    text: 'Stack Exchange issued the login, but the app could not read your profile with it. Please try again in a moment.',
+  },
+  wrong_host: {
+    heading: 'This login belongs to another address',
+    text: 'The login came back to a different address than the one it started from, so this browser has no login waiting here.',
+  },
   temporarily_unavailable: {
     heading: 'The login could not be saved',
     text: 'The session store is not answering, so the login was not kept. Please try again in a moment.',
@@ -33,16 +41,19 @@ const GENERIC = { heading: 'The login did not work', text: 'Something went wrong
 
 /**
  * The friendly failure page for `failureRedirect`. The code is only used to pick one of the fixed
- * texts above; it is never echoed, since the query string is untrusted.
+ * texts above; it is never echoed, since the query string is untrusted. For `wrong_host` the page
+ * names `publicURL`, the app's configured address (never the request's Host), as the one to use.
  */
-export function loginFailedPage(code: string | undefined): PageContent {
+export function loginFailedPage(code: string | undefined, publicURL: string): PageContent {
   const message = (code !== undefined && Object.hasOwn(MESSAGES, code) ? MESSAGES[code] : undefined) ?? GENERIC;
+  const start = code === 'wrong_host' ? `${publicURL}/#login` : '/#login';
   return {
     title: message.heading,
     main: html`<section class="card notice failure">
       <h1 id="failure-heading">${message.heading}</h1>
       <p>${message.text}</p>
-      <p><a class="button primary" href="/#login">Back to the login page</a></p>
+      ${code === 'wrong_host' && html`<p id="failure-address">Open this app at <a href="${publicURL}/">${publicURL}</a> and log in there.</p>`}
+      <p><a class="button primary" href="${start}">Back to the login page</a></p>
     </section>`,
   };
 }
