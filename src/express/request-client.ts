@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { StackExchangeClient } from '../api/client.js';
 import { logger } from '../util/debug.js';
+import { responseClosedSignal } from '../util/response-closed.js';
 import { setRouterOptions } from './request-context.js';
 import type { ResolvedAuthOptions } from './router-options.js';
 import { clearSessionTokens, isLive, readSessionTokens, sessionInfo, sessionRecord } from './session-tokens.js';
@@ -34,11 +35,13 @@ export function forgetLogin(req: Request, reason: string): void {
  * `req.stackexchange` (a `StackExchangeClient` made on first use, with the live token or key-only) and
  * `req.stackexchangeSession`, and records the context `requireLogin()` needs.
  *
+ * The client's calls are cancelled when the request's connection closes before its answer is sent.
+ *
  * When the API rejects the token (errors 401/402/406) the client's `onTokenRejected` forgets the login,
  * unless the session has meanwhile got another token.
  */
 export function requestClient(config: ResolvedAuthOptions): RequestHandler {
-  return function stackExchangeRequestClient(req: Request, _res: Response, next: NextFunction): void {
+  return function stackExchangeRequestClient(req: Request, res: Response, next: NextFunction): void {
     setRouterOptions(req, config);
     const stored = readSessionTokens(sessionRecord(req));
     if (stored !== undefined && !isLive(stored, Date.now())) forgetLogin(req, 'the token expired');
@@ -50,7 +53,8 @@ export function requestClient(config: ResolvedAuthOptions): RequestHandler {
       get(): StackExchangeClient {
         if (client !== undefined) return client;
         const tokens = liveTokens(req);
-        const options = config.clientOptions;
+        // Calls made for a request whose client went away leave the API queue (abandoned page loads).
+        const options = { ...config.clientOptions, signal: responseClosedSignal(res) };
         if (tokens === undefined) {
           client = new StackExchangeClient(options);
           return client;

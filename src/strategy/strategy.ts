@@ -5,6 +5,7 @@ import type { StackExchangeClientOptions } from '../api/client-options.js';
 import { StackExchangeError, isStackExchangeError } from '../errors/stackexchange-error.js';
 import { TokenError, TokenErrorCode } from '../errors/token-error.js';
 import { logger } from '../util/debug.js';
+import { responseClosedSignal } from '../util/response-closed.js';
 import { StackExchangeAuthorizationError } from './authorization-error.js';
 import { classifyCallback } from './callback-query.js';
 import type { CallbackRequest } from './callback-query.js';
@@ -279,9 +280,13 @@ export class StackExchangeStrategy extends OAuth2Strategy {
    * StackExchangeNetworkError or StackExchangeError (`NO_ACCOUNT`, `PROFILE_ERROR`) on failure.
    * Override it to load a profile of your own; `skipUserProfile` skips it.
    */
+  /** Aborts the profile load of a callback whose browser went away (set per attempt in `authenticate`). */
+  private callbackSignal: AbortSignal | undefined;
+
   override userProfile(accessToken: string, done: (err?: unknown, profile?: StackExchangeProfile) => void): void {
     const { site, networkUsers } = this.settings;
-    const client = new StackExchangeClient(this.apiClientOptions({ accessToken }));
+    const signal = this.callbackSignal;
+    const client = new StackExchangeClient(this.apiClientOptions(signal === undefined ? { accessToken } : { accessToken, signal }));
     loadProfile(client, site, networkUsers).then(
       (profile) => done(null, profile),
       (err: unknown) => done(isStackExchangeError(err) ? err : new StackExchangeError('Loading the Stack Exchange profile failed', { code: LoginErrorCode.Profile, cause: err })),
@@ -318,6 +323,10 @@ export class StackExchangeStrategy extends OAuth2Strategy {
     if (request.kind === 'code' && (req.query as Record<string, unknown> | undefined)?.['code'] !== request.code) {
       // passport-oauth2 reads req.query: an app whose query parser hides the code would start a new login.
       return this.fail({ message: 'The callback parameters could not be read', code: 'bad_request' }, 400);
+    }
+    if (request.kind === 'code' && req.res !== undefined) {
+      // passport runs each attempt on its own Object.create(strategy), so this field is per request.
+      this.callbackSignal = responseClosedSignal(req.res);
     }
     if (request.kind === 'start') {
       const meta = typeof checked.state === 'object' ? checked.state : undefined;
