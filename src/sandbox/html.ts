@@ -22,7 +22,7 @@ button { font: inherit; padding: 8px 16px; border-radius: 4px; border: 1px solid
 button.approve { background: #0a95ff; color: #fff; }
 button.reject { background: #fff; color: #0a95ff; }
 .error { border-left: 4px solid #de4f54; padding-left: 12px; }
-code { background: #f1f2f3; padding: 1px 4px; border-radius: 3px; word-break: break-all; }
+code { background: #f1f2f3; padding: 1px 4px; border-radius: 3px; overflow-wrap: anywhere; }
 `;
 
 /** A complete HTML document with the sandbox's plain inline style; `body` must already be escaped. */
