@@ -1,5 +1,7 @@
 import { isApiLimits } from '../api/api-limits.js';
 import type { ApiLimits } from '../api/api-limits.js';
+import { isResponseCache } from '../api/response-cache.js';
+import type { ResponseCache } from '../api/response-cache.js';
 import { isRecord } from '../util/is-record.js';
 import { optionFailure } from '../util/option-error.js';
 import type { OptionFailure } from '../util/option-error.js';
@@ -73,6 +75,15 @@ export interface StackExchangeStrategyOptions {
    */
   apiLimits?: ApiLimits;
   /**
+   * The response cache of the profile reads and, through the router, of `req.stackexchange`: the
+   * profile's `/me` at login then answers the app's first identical `/me` read. `false` for none.
+   * Default: the process-wide `MemoryResponseCache` of `apiURL`; a `RedisResponseCache` shares it
+   * across instances.
+   */
+  cache?: ResponseCache | false;
+  /** Milliseconds a read's answer is reused. Default 60000. */
+  cacheTTL?: number;
+  /**
    * Skip loading the profile (no `/me` request): `true`, or passport-oauth2's `(accessToken, done)`
    * deciding per login. `verify` then gets `undefined` as the profile and is required. Default `false`.
    */
@@ -113,6 +124,8 @@ export interface ResolvedStrategyOptions {
   passReqToCallback: boolean;
   fetch: typeof fetch | undefined;
   apiLimits: ApiLimits | undefined;
+  cache: ResponseCache | false | undefined;
+  cacheTTL: number | undefined;
   skipUserProfile: NonNullable<StackExchangeStrategyOptions['skipUserProfile']>;
   customHeaders: Readonly<Record<string, string>>;
   scopeSeparator: ' ' | ',';
@@ -229,6 +242,11 @@ const STRATEGY_SCHEMA = {
   passReqToCallback: optional(boolean('true'), false),
   fetch: optional(func<typeof fetch>('globalThis.fetch'), undefined),
   apiLimits: optional(passThrough(isApiLimits, 'must be an ApiLimits (take, release, backoff, ban, quota)', 'new MemoryApiLimits()'), undefined),
+  cache: optional<ResponseCache | false, undefined>(
+    (value, fail) => (value === false || isResponseCache(value) ? value : fail('must be a ResponseCache (MemoryResponseCache, RedisResponseCache) or false', 'new RedisResponseCache({ client })')),
+    undefined,
+  ),
+  cacheTTL: optional(positiveNumber('60000', { max: MAX_TIMER_MS }), undefined),
   skipUserProfile: optional<ResolvedStrategyOptions['skipUserProfile'], false>((value, fail) => {
     if (typeof value !== 'boolean' && typeof value !== 'function') return fail('must be a boolean or a function (accessToken, done) => done(null, skip)', 'true');
     return value as ResolvedStrategyOptions['skipUserProfile'];

@@ -112,6 +112,8 @@ function clientOptionsOf(settings: StackExchangeStrategySettings): StackExchange
     ...(settings.appUserAgent === undefined ? {} : { userAgent: settings.appUserAgent }),
     ...(settings.fetch === undefined ? {} : { fetch: settings.fetch }),
     ...(settings.apiLimits === undefined ? {} : { apiLimits: settings.apiLimits }),
+    ...(settings.cache === undefined ? {} : { cache: settings.cache }),
+    ...(settings.cacheTTL === undefined ? {} : { cacheTTL: settings.cacheTTL }),
   };
 }
 
@@ -274,15 +276,18 @@ export class StackExchangeStrategy extends OAuth2Strategy {
     return this.states.consumed(req);
   }
 
+  /** Aborts the profile load of a callback whose browser went away (set per attempt in `authenticate`). */
+  private callbackSignal: AbortSignal | undefined;
+
   /**
    * Loads the profile with `StackExchangeClient`: `/me?site=`, and `/me/associated` when the user has no
    * account on the site or `networkUsers` is on. Calls back with a StackExchangeApiError,
    * StackExchangeNetworkError or StackExchangeError (`NO_ACCOUNT`, `PROFILE_ERROR`) on failure.
    * Override it to load a profile of your own; `skipUserProfile` skips it.
+   *
+   * @param accessToken the token of the login being completed.
+   * @param done called once, with the error or with the profile.
    */
-  /** Aborts the profile load of a callback whose browser went away (set per attempt in `authenticate`). */
-  private callbackSignal: AbortSignal | undefined;
-
   override userProfile(accessToken: string, done: (err?: unknown, profile?: StackExchangeProfile) => void): void {
     const { site, networkUsers } = this.settings;
     const signal = this.callbackSignal;
