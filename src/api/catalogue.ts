@@ -261,7 +261,11 @@ export interface CommonParams {
   filter?: string;
 }
 
-type Vector = ParamValue | readonly ParamValue[];
+/**
+ * The value of a path placeholder such as `{ids}`: one value, or a vector of them (sent joined by `;`;
+ * at most {@link MAX_VECTOR_LENGTH} items, {@link MAX_TOKEN_VECTOR_LENGTH} for `{tokens}`).
+ */
+export type Vector = ParamValue | readonly ParamValue[];
 
 /** The params of a known method: its placeholders (required), the common params, and any others. */
 export type ApiParams<P extends ApiPath> = Record<PathPlaceholders<P>, Vector> & CommonParams & RequestParams;

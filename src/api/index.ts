@@ -15,6 +15,6 @@ export { RedisResponseCache } from './redis-response-cache.js';
 export type { RedisResponseCacheOptions } from './redis-response-cache.js';
 export type { RetryOptions } from './retry.js';
 export { API_METHODS, describeMethod } from './catalogue.js';
-export type { ApiItem, ApiParams, ApiPath, ApiReadPath, ApiWritePath, CommonParams, MethodInfo, MethodScope, MethodSpec, PathPlaceholders } from './catalogue.js';
+export type { ApiItem, ApiParams, ApiPath, ApiReadPath, ApiWritePath, CommonParams, MethodInfo, MethodScope, MethodSpec, PathPlaceholders, Vector } from './catalogue.js';
 export type { FilterDefinition } from './filters.js';
 export { MAX_TOKEN_VECTOR_LENGTH, MAX_VECTOR_LENGTH, methodFamily } from './path-template.js';

@@ -11,6 +11,10 @@ import type { Quota } from './types.js';
 export interface RedisCommandClient {
   /** False while the client is not connected (node-redis would queue commands: the adapters fail instead). */
   readonly isReady: boolean;
+  /**
+   * Sends one raw command (`['EVAL', script, numkeys, ...keys, ...args]`, `['GET', key]`) and resolves
+   * with Redis's reply as node-redis decodes it (strings, numbers, arrays, `null`).
+   */
   sendCommand(args: string[]): Promise<unknown>;
 }
 

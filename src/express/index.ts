@@ -3,7 +3,7 @@ import './express-types.js';
 
 export { stackExchangeAuth } from './router.js';
 export { AUTH_DEFAULTS } from './router-options.js';
-export type { LoginFailure, RequestClientOptions, StackExchangeAuthOptions } from './router-options.js';
+export type { LoginFailure, PassportInstance, RequestClientOptions, StackExchangeAuthOptions } from './router-options.js';
 export { requireLogin } from './require-login.js';
 export type { RequireLoginOptions } from './require-login.js';
 export { safeReturnTo } from './return-to.js';

@@ -265,10 +265,14 @@ export interface Sandbox {
   /** Counters since the start or the last `reset()`: peak requests per second, violations, duplicates. */
   stats(): SandboxStats;
   /**
-   * Makes the token endpoints or the API fail until cleared with `null` (or for the next
-   * `options.times` requests). Throws `TypeError` on an unknown target or fault.
+   * Makes the token endpoints fail with `fault` (see {@link TokenFault}) until cleared with `null` (or
+   * for the next `options.times` requests). Throws `TypeError` on an unknown target or fault.
    */
   fault(target: 'token', fault: TokenFault | null, options?: FaultOptions): void;
+  /**
+   * Makes the API fail with `fault` (see {@link ApiFault}) until cleared with `null` (or for the next
+   * `options.times` requests). Throws `TypeError` on an unknown fault.
+   */
   fault(target: 'api', fault: ApiFault | null, options?: FaultOptions): void;
   /**
    * The next answer of this method family (`/users/{ids}`, or an alias such as `/me`) carries

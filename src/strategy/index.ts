@@ -17,7 +17,7 @@ export type {
   VerifyFunctionWithRequestAndParams,
 } from './strategy.js';
 export { STACKEXCHANGE_SCOPES, STRATEGY_DEFAULTS } from './options.js';
-export type { StackExchangeScope, StackExchangeStrategyOptions } from './options.js';
+export type { ResolvedStrategyOptions, StackExchangeScope, StackExchangeStrategyOptions } from './options.js';
 export { MAX_TOKEN_ANSWER_BYTES, exchangeCode } from './token-exchange.js';
 export type { TokenExchangeRequest, TokenSet } from './token-exchange.js';
 export { parseProfile } from './profile.js';

@@ -122,10 +122,12 @@ export interface ResolvedStrategyOptions {
   /** The app's own product token as given, if any. */
   appUserAgent: string | undefined;
   passReqToCallback: boolean;
+  /** The `fetch` given in the options; `undefined` means the global `fetch`. */
   fetch: typeof fetch | undefined;
   apiLimits: ApiLimits | undefined;
   cache: ResponseCache | false | undefined;
   cacheTTL: number | undefined;
+  /** `false` (the default), `true`, or the function given, which decides per login. */
   skipUserProfile: NonNullable<StackExchangeStrategyOptions['skipUserProfile']>;
   customHeaders: Readonly<Record<string, string>>;
   scopeSeparator: ' ' | ',';

@@ -11,6 +11,10 @@ import { LoginErrorCode } from '../errors/error-codes.js';
 
 /** The subset of a node `redis` (v4 or v5) client the store uses; a connected `createClient()` result fits. */
 export interface PendingLoginRedisClient {
+  /**
+   * Sends one raw command (`EVAL`, `GETDEL`, `LREM`) and resolves with Redis's reply as node-redis
+   * decodes it; a rejection becomes a `PendingLoginStoreError`.
+   */
   sendCommand(args: string[]): Promise<unknown>;
 }
 

@@ -252,7 +252,10 @@ export function readTokenAnswer(answer: TokenAnswer): TokenSet {
 }
 
 /**
- * Trades an authorization code for an access token: {@link requestToken}, then {@link readTokenAnswer}.
+ * Trades an authorization code for an access token: one form-encoded `POST` to `tokenURL` (`grant_type`,
+ * `client_id`, `client_secret` only for confidential clients, `code`, `redirect_uri`, `code_verifier`,
+ * then `extraParams`), never redirected or retried (a code is single use), of which at most
+ * {@link MAX_TOKEN_ANSWER_BYTES} are read; then the answer is checked and read into a {@link TokenSet}.
  *
  * @throws TokenError with code `TOKEN_TIMEOUT` (no answer within `timeout`), `TOKEN_NETWORK`
  *   (connection failed), `TOKEN_TOO_LARGE` (more than 64 KiB), `TOKEN_REJECTED` (an OAuth error
