@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
@@ -10,38 +11,76 @@ const WORKER = fileURLToPath(new URL('./fixtures/limits-worker.ts', import.meta.
 const redis = createClient({ url: 'redis://127.0.0.1:6379' });
 let se: Sandbox;
 
-beforeAll(async () => {
-  await redis.connect();
-  se = await createSandbox({ port: 0 });
-});
-afterAll(async () => {
-  await se.close();
-  await redis.quit();
-});
-
 interface WorkerResult {
   answered: number;
   users: number[];
   errors: Array<{ code?: string; status?: number; retryAfter?: number; message?: string }>;
 }
 
-/** Runs one worker process reading `ids` through limits under `prefix`, starting at `startAt`. */
-function worker(prefix: string, ids: number[], startAt = 0): Promise<WorkerResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
-      env: { ...process.env, PREFIX: prefix, API_URL: se.apiURL, KEY: se.clients[0]?.key ?? '', IDS: ids.join(','), START_AT: String(startAt) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`worker exited with ${String(code)}: ${err}`));
-      else resolve(JSON.parse(out) as WorkerResult);
-    });
+/** One long-lived worker process (SERVE mode): a job is one line on stdin, its result one line on stdout. */
+interface WorkerProcess {
+  child: ChildProcessWithoutNullStreams;
+  lines: string[];
+  waiting: Array<(line: string) => void>;
+  stderr: string;
+}
+
+function startWorker(): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], { env: { ...process.env, SERVE: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const w: WorkerProcess = { child, lines: [], waiting: [], stderr: '' };
+  let buffered = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      const next = w.waiting.shift();
+      if (next) next(line);
+      else w.lines.push(line);
+    }
   });
+  child.stderr.on('data', (chunk: Buffer) => (w.stderr += chunk.toString()));
+  return readLine(w).then(() => w);
+}
+
+function readLine(w: WorkerProcess): Promise<string> {
+  const ready = w.lines.shift();
+  if (ready !== undefined) return Promise.resolve(ready);
+  return new Promise((resolve, reject) => {
+    w.waiting.push(resolve);
+    w.child.once('exit', (code) => reject(new Error(`worker exited with ${String(code)}: ${w.stderr}`)));
+  });
+}
+
+// Three processes, started once for the file (each start costs seconds of tsx), each given one job per call.
+let workers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  await redis.connect();
+  se = await createSandbox({ port: 0 });
+  workers = await Promise.all([0, 1, 2].map(() => startWorker()));
+});
+afterAll(async () => {
+  // stdin's end is the workers' cue to quit Redis and exit.
+  await Promise.all(
+    workers.map(async (w) => {
+      const exited = w.child.exitCode === null ? once(w.child, 'exit') : Promise.resolve();
+      w.child.stdin.end();
+      await exited;
+    }),
+  );
+  await se.close();
+  await redis.quit();
+});
+
+/** Has worker process `n` read `ids` through limits under `prefix`, starting at `startAt`. */
+async function worker(n: number, prefix: string, ids: number[], startAt = 0): Promise<WorkerResult> {
+  const w = workers[n];
+  if (!w) throw new Error(`no worker ${String(n)}`);
+  const answer = readLine(w);
+  w.child.stdin.write(`${JSON.stringify({ prefix, apiURL: se.apiURL, key: se.clients[0]?.key ?? '', ids, startAt })}\n`);
+  return JSON.parse(await answer) as WorkerResult;
 }
 
 const prefix = (): string => `test:redis-api-limits:${randomUUID()}:`;
@@ -51,9 +90,9 @@ describe('RedisApiLimits across three processes', () => {
   it('answers 180 distinct reads fired at once, never more than 30 in a second at the sandbox, no violation', { timeout: 60_000 }, async () => {
     se.reset();
     const p = prefix();
-    // Far enough ahead for the three processes to have started.
-    const startAt = Date.now() + 4000;
-    const results = await Promise.all([0, 1, 2].map((n) => worker(p, range(100_001 + n * 60, 60), startAt)));
+    // The processes are already up: far enough ahead for each to have read its job.
+    const startAt = Date.now() + 500;
+    const results = await Promise.all([0, 1, 2].map((n) => worker(n, p, range(100_001 + n * 60, 60), startAt)));
     expect(results.map((r) => r.answered)).toEqual([60, 60, 60]);
     expect(results.flatMap((r) => r.users).sort((a, b) => a - b)).toEqual(range(100_001, 180));
     const stats = se.stats();
@@ -65,24 +104,26 @@ describe('RedisApiLimits across three processes', () => {
   it('holds every process to a backoff one of them was told', { timeout: 60_000 }, async () => {
     se.reset();
     const p = prefix();
-    se.setBackoff('/users/{ids}', 6);
-    const first = await worker(p, [1001]);
+    // Two seconds: far longer than the others take to send when not held (milliseconds, the
+    // processes are already up), short enough not to slow the suite.
+    se.setBackoff('/users/{ids}', 2);
+    const first = await worker(0, p, [1001]);
     expect(first.answered).toBe(1);
-    const others = await Promise.all([worker(p, [1002]), worker(p, [1003])]);
+    const others = await Promise.all([worker(1, p, [1002]), worker(2, p, [1003])]);
     expect(others.map((r) => r.answered)).toEqual([1, 1]);
     expect(se.stats().backoffViolations).toBe(0);
     const times = se.requests.filter((r) => r.path.startsWith('/2.3/users/')).map((r) => r.time);
     expect(times).toHaveLength(3);
-    expect(Math.min(...times.slice(1)) - (times[0] ?? 0)).toBeGreaterThanOrEqual(6000);
+    expect(Math.min(...times.slice(1)) - (times[0] ?? 0)).toBeGreaterThanOrEqual(2000);
   });
 
   it('stops every process during a ban one of them met: refused at once with 429 and Retry-After, nothing sent', { timeout: 60_000 }, async () => {
     se.reset();
     const p = prefix();
     se.fault('api', 'ban', { seconds: 40, times: 1 });
-    const first = await worker(p, [1001]);
+    const first = await worker(0, p, [1001]);
     expect(first.errors).toMatchObject([{ code: 'API_ERROR', status: 429, retryAfter: 40 }]);
-    const others = await Promise.all([worker(p, [1002, 1003]), worker(p, [1004])]);
+    const others = await Promise.all([worker(1, p, [1002, 1003]), worker(2, p, [1004])]);
     for (const error of others.flatMap((r) => r.errors)) {
       expect(error).toMatchObject({ code: 'API_THROTTLED', status: 429 });
       expect(error.retryAfter).toBeGreaterThan(0);
