@@ -114,9 +114,10 @@ export function func<F extends (...args: never[]) => unknown>(example: string): 
 
 /** Rule for one of a fixed list of values. */
 export function oneOf<const T extends readonly unknown[]>(values: T, example: string): OptionRule<T[number]> {
+  const isListed = (value: unknown): value is T[number] => values.includes(value);
   return (value, fail) => {
-    if (!values.includes(value)) return fail(`must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}`, example);
-    return value as T[number];
+    if (!isListed(value)) return fail(`must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}`, example);
+    return value;
   };
 }
 

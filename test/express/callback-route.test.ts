@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSandbox } from 'passport-stackexchange-oauth2/sandbox';
 import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
 import { completeLogin, consent, createBrowser, login, startLogin } from '../helpers/login-flow.js';
-import type { FailingStore } from '../helpers/failing-session-store.js';
+import { FailingStore } from '../helpers/failing-session-store.js';
 import { startRouterApp } from '../helpers/router-app.js';
 import type { RouterApp } from '../helpers/router-app.js';
 import { lastApiToken, sessionOf, tokenRequests } from '../helpers/session-peek.js';
@@ -160,7 +160,8 @@ describe('GET /auth/callback: failures', () => {
   it('answers 503 without a redirect or a token request when the session store fails at the callback', async () => {
     const browser = createBrowser();
     const callbackURL = await consent(se, await startLogin(browser, app.url));
-    const store = app.store as FailingStore;
+    const store = app.store;
+    if (!(store instanceof FailingStore)) throw new Error('startRouterApp should default to a FailingStore');
     store.failing = true;
     try {
       const res = await completeLogin(browser, callbackURL);

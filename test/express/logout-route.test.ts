@@ -135,7 +135,7 @@ describe('POST /auth/logout', () => {
       res.status(204).end();
     });
     bare.use(stackExchangeAuth({ passport: authenticator, strategy, client: { fetch: async (input) => {
-      sent.push(String(input));
+      sent.push(input instanceof Request ? input.url : input.toString());
       return new Response('{"items":[]}');
     } } }));
     const agent = request.agent(bare);

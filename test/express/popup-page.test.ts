@@ -59,7 +59,7 @@ describe('popup logins', () => {
     expect(posted).toEqual([
       {
         targetOrigin: app.url,
-        message: { type: 'stackexchange:login', accountId: user?.accountId, displayName: user?.displayName, expirationDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+        message: { type: 'stackexchange:login', accountId: user?.accountId, displayName: user?.displayName, expirationDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown },
       },
     ]);
     expect(closed).toBe(true);

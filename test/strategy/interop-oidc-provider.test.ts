@@ -144,11 +144,11 @@ describe('interoperability with oidc-provider (PKCE required)', () => {
     const before = Date.now();
     const res = await login.callback(callback);
     expect(res.status).toBe(200);
-    expect(res.body.info.state).toEqual({ returnTo: '/interop' });
-    expect(res.body.info.tokens.expiresAt).toBeGreaterThanOrEqual(before + 3_590_000);
-    expect(res.body.info.tokens.expiresAt).toBeLessThanOrEqual(Date.now() + 3_600_000);
-    expect(res.body.info.tokens.scope).toEqual(['read_inbox']);
-    expect(res.body.user.id).toBe(ACCOUNT);
+    expect(res.body.info?.state).toEqual({ returnTo: '/interop' });
+    expect(res.body.info?.tokens.expiresAt).toBeGreaterThanOrEqual(before + 3_590_000);
+    expect(res.body.info?.tokens.expiresAt).toBeLessThanOrEqual(Date.now() + 3_600_000);
+    expect(res.body.info?.tokens.scope).toEqual(['read_inbox']);
+    expect(res.body.user?.id).toBe(ACCOUNT);
 
     expect(tokenForms).toHaveLength(1);
     const form = tokenForms[0]!;

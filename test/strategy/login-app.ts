@@ -2,12 +2,12 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
 import passport from 'passport';
 import request from 'supertest';
 import { MemoryApiLimits, StackExchangeStrategy } from 'passport-stackexchange-oauth2';
-import type { StackExchangeProfile, StackExchangeStrategyOptions, VerifyFunction } from 'passport-stackexchange-oauth2';
+import type { StackExchangeAuthInfo, StackExchangeProfile, StackExchangeStrategyOptions, VerifyFunction } from 'passport-stackexchange-oauth2';
 import { FailingStore } from '../helpers/failing-session-store.js';
 
 /** Where the strategy logs in: the sandbox, or another OAuth server described the same way. */
@@ -16,6 +16,28 @@ export interface LoginProvider {
   tokenURL: string;
   apiURL: string;
   clients: ReadonlyArray<{ clientId: string; clientSecret: string; key: string }>;
+}
+
+/**
+ * The JSON the app answers: `{ user, info }` after a login, `{ failure, status }` after a refusal,
+ * `{ error }` from its error handler. Every field is optional because each answer has only its own.
+ */
+export interface AppAnswer {
+  /** The user `verify` gave (by default the profile; a test's verify may give another object). */
+  user?: Partial<StackExchangeProfile>;
+  info?: StackExchangeAuthInfo;
+  /** passport's failure info (e.g. `{ message, code }`). */
+  failure?: unknown;
+  status?: number;
+  error?: { name: string; code?: string; message: string; status?: number };
+}
+
+/** A supertest response of the app, with its JSON body typed. */
+export type AppResponse = Omit<request.Response, 'body'> & { body: AppAnswer };
+
+/** Types a response of the app (for requests made without {@link LoginApp.callback}, e.g. by another agent). */
+export function appResponse(res: request.Response): AppResponse {
+  return res;
 }
 
 export interface LoginApp {
@@ -27,7 +49,7 @@ export interface LoginApp {
   /** GET /login and return the authorize URL it redirects to. */
   start(query?: string): Promise<URL>;
   /** Follow a callback URL (as the sandbox returned it) with the agent. */
-  callback(url: URL | string): Promise<request.Response>;
+  callback(url: URL | string): Promise<AppResponse>;
   close(): Promise<void>;
 }
 
@@ -73,7 +95,7 @@ export async function startLoginApp(se: LoginProvider, options: LoginAppOptions 
       // Each app its own limits: a ban recorded by one test must not throttle the next.
       apiLimits: new MemoryApiLimits(),
       ...options.strategy,
-    } as StackExchangeStrategyOptions,
+    },
     options.verify as VerifyFunction | undefined,
   );
   const profile = options.profile;
@@ -92,15 +114,16 @@ export async function startLoginApp(se: LoginProvider, options: LoginAppOptions 
     const returnTo = typeof req.query['returnTo'] === 'string' ? req.query['returnTo'] : '/';
     const stateOption = typeof req.query['rawState'] === 'string' ? req.query['rawState'] : { returnTo };
     const scope = typeof req.query['scope'] === 'string' ? { scope: req.query['scope'] } : {};
-    authenticator.authenticate('stackexchange', { state: stateOption, ...scope } as passport.AuthenticateOptions)(req, res, next);
+    // @types/passport types the middleware as `any`.
+    (authenticator.authenticate('stackexchange', { state: stateOption, ...scope } as passport.AuthenticateOptions) as RequestHandler)(req, res, next);
   });
   app.get('/auth/callback', (req, res, next) => {
-    authenticator.authenticate('stackexchange', (err: unknown, user: Express.User | false, info: unknown, status: unknown) => {
+    (authenticator.authenticate('stackexchange', (err: unknown, user: Express.User | false, info: unknown, status: unknown) => {
       if (err) return next(err);
       if (!user) return res.status(typeof status === 'number' ? status : 401).json({ failure: info, status });
       // keepSessionInfo: the regenerated session keeps the other tabs' pending logins.
       return req.logIn(user, { session: true, keepSessionInfo: true }, (loginError) => (loginError ? next(loginError) : res.json({ user, info })));
-    })(req, res, next);
+    }) as RequestHandler)(req, res, next);
   });
   app.get('/pending', (req, res) => {
     const pending = (req.session as unknown as Record<string, unknown> | undefined)?.['stackexchangePending'];
@@ -123,9 +146,9 @@ export async function startLoginApp(se: LoginProvider, options: LoginAppOptions 
       if (res.status !== 302) throw new Error(`login start answered ${res.status}: ${res.text}`);
       return new URL(res.headers['location'] as string);
     },
-    callback(url) {
+    async callback(url) {
       const target = typeof url === 'string' ? new URL(url, baseURL) : url;
-      return agent.get(`${target.pathname}${target.search}`);
+      return appResponse(await agent.get(`${target.pathname}${target.search}`));
     },
     async close() {
       server.closeAllConnections();

@@ -84,7 +84,7 @@ describe('resolveStrategyOptions', () => {
     ['customHeaders', { ...valid, customHeaders: { 'bad name': 'x' } }, /options\.customHeaders/],
     ['scopeSeparator', { ...valid, scopeSeparator: ';' }, /options\.scopeSeparator must be one of " ", ","/],
     ['sessionKey', { ...valid, sessionKey: '' }, /options\.sessionKey must be a non-empty string/],
-    ['sessionKey with store', { ...valid, sessionKey: 'k', store: { store() {}, verify() {} } }, /options\.sessionKey only applies to the default session store/],
+    ['sessionKey with store', { ...valid, sessionKey: 'k', store: { store: () => {}, verify: () => {} } }, /options\.sessionKey only applies to the default session store/],
     ['pkce', { ...valid, pkce: false }, /options\.pkce cannot be changed: PKCE S256 is always used/],
     ['pkce', { ...valid, pkce: 'plain' }, /options\.pkce cannot be changed/],
     ['state', { ...valid, state: false }, /options\.state cannot be turned off/],
@@ -99,12 +99,12 @@ describe('resolveStrategyOptions', () => {
   });
 
   it('accepts pkce: true and state: true, which change nothing', () => {
-    expect(() => resolveStrategyOptions({ ...valid, pkce: true, state: true } as StackExchangeStrategyOptions)).not.toThrow();
-    expect(() => resolveStrategyOptions({ ...valid, pkce: 'S256' } as StackExchangeStrategyOptions)).not.toThrow();
+    expect(() => resolveStrategyOptions({ ...valid, pkce: true, state: true })).not.toThrow();
+    expect(() => resolveStrategyOptions({ ...valid, pkce: 'S256' })).not.toThrow();
   });
 
   it("accepts passport-oauth2's options", () => {
-    const store = { store() {}, verify() {} };
+    const store = { store: () => {}, verify: () => {} };
     const resolved = resolveStrategyOptions({ ...valid, skipUserProfile: true, customHeaders: { 'x-trace': 'a' }, scopeSeparator: ',', store } as unknown as StackExchangeStrategyOptions);
     expect(resolved).toMatchObject({ skipUserProfile: true, customHeaders: { 'x-trace': 'a' }, scopeSeparator: ',', sessionKey: 'stackexchangePending' });
     expect(resolved.store).toBe(store);

@@ -63,7 +63,7 @@ describe('PendingLoginStore', () => {
     expect(pending(session)).toBeUndefined();
     const [again, info] = await finish(s, { session }, state);
     expect(again).toBe(false);
-    expect(info).toEqual({ message: expect.stringMatching(/unknown state/), code: 'invalid_state' });
+    expect(info).toEqual({ message: expect.stringMatching(/unknown state/) as unknown, code: 'invalid_state' });
   });
 
   it('keeps several logins and completes them in any order', async () => {
@@ -120,7 +120,7 @@ describe('PendingLoginStore', () => {
     vi.setSystemTime(5_000_000 + 60_001);
     const [verifier, info] = await finish(s, { session }, old);
     expect(verifier).toBe(false);
-    expect(info).toEqual({ message: expect.stringMatching(/expired/), code: 'invalid_state' });
+    expect(info).toEqual({ message: expect.stringMatching(/expired/) as unknown, code: 'invalid_state' });
     expect(pending(session)).toBeUndefined();
   });
 

@@ -200,7 +200,7 @@ describe('exchangeCode', () => {
   it('uses an injected fetch', async () => {
     const calls: string[] = [];
     const fake: typeof fetch = async (input) => {
-      calls.push(String(input));
+      calls.push(input instanceof Request ? input.url : input.toString());
       return new Response(JSON.stringify({ access_token: 'injected' }), { headers: { 'content-type': 'application/json' } });
     };
     expect((await exchangeCode(request({ fetch: fake }))).accessToken).toBe('injected');
