@@ -832,10 +832,14 @@ describe('tokenRelay: long-poll', () => {
   }
 
   it('ends pending long-polls with 503 on close()', async () => {
-    const relay = await startRelay();
+    const inner = new MemoryRelayStore();
+    cleanups.push(() => inner.close());
+    const { store, live } = countingSubscriptions(inner);
+    const relay = await startRelay({ store });
     cleanups.push(() => relay.close());
     const polling = getToken(relay, `key=${randomToken()}&wait=30`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Closed once the poll is waiting (subscribed), however long the request took to arrive.
+    await vi.waitFor(() => expect(live()).toBe(1), { timeout: 5000, interval: 10 });
     await relay.relay.close();
     expect(await polling).toMatchObject({ status: 503, body: { error_name: 'shutting_down' } });
   });
