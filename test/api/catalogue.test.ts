@@ -4,15 +4,16 @@ import { API_METHODS, describeMethod, StackExchangeClient, type AccessTokenInfo,
 describe('the catalogue of API 2.3 methods', () => {
   it('types get() and post() from the template, and takes an explicit type for unknown ones', () => {
     const client = new StackExchangeClient({ key: 'k' });
-    expectTypeOf(client.get('/questions')).toEqualTypeOf<Promise<ApiResponse<Question>>>();
-    expectTypeOf(client.get('/me')).toEqualTypeOf<Promise<ApiResponse<User>>>();
-    expectTypeOf(client.get('/me/associated')).toEqualTypeOf<Promise<ApiResponse<NetworkUser>>>();
-    expectTypeOf(client.get('/me/inbox')).toEqualTypeOf<Promise<ApiResponse<InboxItem>>>();
-    expectTypeOf(client.get('/access-tokens/{tokens}', { tokens: ['a'] })).toEqualTypeOf<Promise<ApiResponse<AccessTokenInfo>>>();
-    expectTypeOf(client.get('/filters/create', { include: '.total' })).toEqualTypeOf<Promise<ApiResponse<Filter>>>();
-    expectTypeOf(client.get<{ id: number }>('/not/in/the/catalogue')).toEqualTypeOf<Promise<ApiResponse<{ id: number }>>>();
-    expectTypeOf(client.paginate('/users/{ids}', { ids: [1] })).toEqualTypeOf<AsyncGenerator<User, void, undefined>>();
-    expectTypeOf(client.post('/questions/{id}/upvote', { id: 1 })).toEqualTypeOf<Promise<ApiResponse<Question>>>();
+    // Functions, never called: a call would send a request to the real API (and reject unhandled).
+    expectTypeOf(() => client.get('/questions')).returns.toEqualTypeOf<Promise<ApiResponse<Question>>>();
+    expectTypeOf(() => client.get('/me')).returns.toEqualTypeOf<Promise<ApiResponse<User>>>();
+    expectTypeOf(() => client.get('/me/associated')).returns.toEqualTypeOf<Promise<ApiResponse<NetworkUser>>>();
+    expectTypeOf(() => client.get('/me/inbox')).returns.toEqualTypeOf<Promise<ApiResponse<InboxItem>>>();
+    expectTypeOf(() => client.get('/access-tokens/{tokens}', { tokens: ['a'] })).returns.toEqualTypeOf<Promise<ApiResponse<AccessTokenInfo>>>();
+    expectTypeOf(() => client.get('/filters/create', { include: '.total' })).returns.toEqualTypeOf<Promise<ApiResponse<Filter>>>();
+    expectTypeOf(() => client.get<{ id: number }>('/not/in/the/catalogue')).returns.toEqualTypeOf<Promise<ApiResponse<{ id: number }>>>();
+    expectTypeOf(() => client.paginate('/users/{ids}', { ids: [1] })).returns.toEqualTypeOf<AsyncGenerator<User, void, undefined>>();
+    expectTypeOf(() => client.post('/questions/{id}/upvote', { id: 1 })).returns.toEqualTypeOf<Promise<ApiResponse<Question>>>();
   });
 
   it('knows the site, token and write needs and the backoff family of each method', () => {
