@@ -16,6 +16,8 @@ const SHARED_MODULES = [
   'test/sandbox/**/*.test.ts',
   ...['filters', 'in-flight', 'map-concurrent', 'params', 'parse-response', 'path-template', 'request-key', 'retry'].map((f) => `test/api/${f}.test.ts`),
   ...['key-listeners', 'relay-keys', 'relay-params', 'relay-result'].map((f) => `test/relay/${f}.test.ts`),
+  ...['errors-page', 'exports', 'readme'].map((f) => `test/docs/${f}.test.ts`),
+  ...['avatar-source', 'config', 'user'].map((f) => `test/example-app/${f}.test.ts`),
 ];
 
 export default defineConfig({
