@@ -141,9 +141,10 @@ export function callbackRoute(config: ResolvedAuthOptions): RequestHandler {
       let code = failure;
       const host = req.headers.host;
       // The Host header is used for this message only: a login started on another host has its pending login there.
+      // The cause key is fixed: a key per Host would let forged Host headers grow the once-set and flood the log.
       if (code === 'invalid_state' && typeof host === 'string' && host !== callbackHost) {
         code = 'wrong_host';
-        warnOnce(config.logger, `wrong-host:${host}`, `a callback arrived on host ${host} but the strategy's callbackURL is on ${callbackHost}: open the app at ${callbackOrigin}, or set callbackURL to this host`);
+        warnOnce(config.logger, 'wrong-host', `a callback arrived on host ${host} but the strategy's callbackURL is on ${callbackHost}: open the app at ${callbackOrigin}, or set callbackURL to this host`);
       }
       const diagnosis = configurationCause(cause, strategy.settings.tokenURL);
       if (diagnosis !== undefined) warnOnce(config.logger, diagnosis[0], diagnosis[1]);

@@ -3,7 +3,8 @@ import type { ServerResponse } from 'node:http';
 import { StackExchangeError } from '../errors/stackexchange-error.js';
 import { logger } from '../util/debug.js';
 import { isRecord } from '../util/is-record.js';
-import { nonEmptyString, optional, parseOptions, passThrough } from '../util/options-schema.js';
+import { nonEmptyString, optional, parseOptions, passThrough, positiveNumber } from '../util/options-schema.js';
+import { MAX_TIMER_MS } from '../util/timers.js';
 import { randomToken } from '../util/random.js';
 import { safeCause } from '../util/safe-cause.js';
 import type { InvalidStateInfo, PendingLoginContext, PendingLoginState, PendingLoginStore, PendingLoginStoreCallback, PendingLoginVerifyCallback } from './pending-logins.js';
@@ -16,6 +17,8 @@ export interface PendingLoginRedisClient {
    * decodes it; a rejection becomes a `PendingLoginStoreError`.
    */
   sendCommand(args: string[]): Promise<unknown>;
+  /** node-redis's readiness (`false` while it reconnects): the store then fails at once with 503 instead of queueing. */
+  readonly isReady?: boolean;
 }
 
 /** Options of {@link RedisPendingLoginStore}. */
@@ -29,6 +32,8 @@ export interface RedisPendingLoginStoreOptions {
    * `'stackexchange_login'` (`'__Host-stackexchange_login'` when the callback URL is https).
    */
   cookieName?: string;
+  /** Milliseconds a Redis command may take before the start or callback fails with 503. Default `1000`. */
+  commandTimeout?: number;
 }
 
 /** The Redis store failed (down, timed out): the start or callback answers 503. */
@@ -47,6 +52,19 @@ export class PendingLoginStoreError extends StackExchangeError {
 }
 
 const log = logger('strategy:redis');
+
+/**
+ * Hands a Redis answer to passport. A throw from passport's side (e.g. a redirect after another
+ * middleware already answered) would otherwise be an unhandled rejection that ends the process; there
+ * is nobody left to answer, so it is logged.
+ */
+function settle(hand: () => void): void {
+  try {
+    hand();
+  } catch (err) {
+    log(`passport threw after the pending-login store answered: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
 const BINDING = /^[A-Za-z0-9_-]{43}$/;
 const STATE = /^[A-Za-z0-9_-]{43,128}$/;
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -118,6 +136,7 @@ export class RedisPendingLoginStore implements PendingLoginStore {
   readonly #client: PendingLoginRedisClient;
   readonly #prefix: string;
   readonly #cookieName: string | undefined;
+  readonly #commandTimeout: number;
 
   constructor(options: RedisPendingLoginStoreOptions) {
     const parsed = parseOptions('RedisPendingLoginStore', options, {
@@ -127,7 +146,9 @@ export class RedisPendingLoginStore implements PendingLoginStore {
         passThrough((value): value is string => typeof value === 'string' && COOKIE_NAME.test(value), 'must be a cookie name', "'stackexchange_login'"),
         undefined,
       ),
+      commandTimeout: optional(positiveNumber('1000', { max: MAX_TIMER_MS }), 1000),
     }, '{ client, prefix: "se-login:" }');
+    this.#commandTimeout = parsed.commandTimeout;
     this.#client = parsed.client;
     this.#prefix = parsed.prefix;
     this.#cookieName = parsed.cookieName;
@@ -147,10 +168,19 @@ export class RedisPendingLoginStore implements PendingLoginStore {
   }
 
   async #send(args: string[]): Promise<unknown> {
+    // node-redis queues commands while it reconnects: a login would hang instead of answering 503.
+    if (this.#client.isReady === false) throw new PendingLoginStoreError('The pending-login store (Redis) is not connected');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new PendingLoginStoreError(`The pending-login store (Redis) did not answer within ${this.#commandTimeout} ms`)), this.#commandTimeout);
+    });
     try {
-      return await this.#client.sendCommand(args);
+      return await Promise.race([this.#client.sendCommand(args), late]);
     } catch (err) {
+      if (err instanceof PendingLoginStoreError) throw err;
       throw new PendingLoginStoreError('The pending-login store (Redis) failed', { cause: safeCause(err) });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -170,9 +200,9 @@ export class RedisPendingLoginStore implements PendingLoginStore {
           const previous = res.getHeader('set-cookie');
           res.setHeader('set-cookie', previous === undefined ? [cookie] : [...(Array.isArray(previous) ? previous : [String(previous)]), cookie]);
         }
-        callback(null, handle);
+        settle(() => callback(null, handle));
       },
-      (err: unknown) => callback(err as Error),
+      (err: unknown) => settle(() => callback(err as Error)),
     );
   }
 
@@ -189,18 +219,18 @@ export class RedisPendingLoginStore implements PendingLoginStore {
         } catch {
           login = undefined;
         }
-        if (!isStoredLogin(login)) return callback(null, false, invalid('The login request expired or was already used; please try again'));
+        if (!isStoredLogin(login)) return settle(() => callback(null, false, invalid('The login request expired or was already used; please try again')));
         void this.#send(['LREM', `${this.#prefix}browser:${login.binding}`, '0', providedState]).catch(() => undefined);
         const bound = [cookieValue(req, this.#cookieNameFor(true)), cookieValue(req, this.#cookieNameFor(false))].some(
           (value) => value !== undefined && sameValue(value, login.binding),
         );
         if (!bound) {
           log('a state came back in another browser than the one that started the login');
-          return callback(null, false, invalid('The login was started in another browser'));
+          return settle(() => callback(null, false, invalid('The login was started in another browser')));
         }
-        return callback(null, login.verifier, login.state);
+        return settle(() => callback(null, login.verifier, login.state));
       },
-      (err: unknown) => callback(err as Error),
+      (err: unknown) => settle(() => callback(err as Error)),
     );
   }
 }

@@ -72,6 +72,13 @@ describe('operator diagnostics', () => {
     expect(lines).toEqual([expect.stringContaining(`callback arrived on host 127.0.0.1:${port} but the strategy's callbackURL is on localhost:${port}`)]);
     expect(failures[0]?.code).toBe('wrong_host');
     expect(se.requests.filter((r) => r.path.startsWith('/oauth/access_token'))).toHaveLength(0);
+
+    // Host is the client's to choose: forged ones are answered alike but neither log nor pile up.
+    for (let i = 0; i < 20; i++) {
+      const forged = await request(app.url).get(`${callback.pathname}${callback.search}`).set('Host', `forged-${i}.example`).set('Accept', 'application/json');
+      expect(forged.body).toEqual({ error: 'wrong_host' });
+    }
+    expect(lines).toHaveLength(1);
   });
 
   it('warns at creation when the callbackURL path is not the router callback', () => {

@@ -171,6 +171,45 @@ describe('RedisPendingLoginStore', () => {
     expect((await redis.keys(`${app.sessionPrefix}*`)).length).toBe(0);
   });
 
+  const context = { callbackURL: 'http://localhost/auth/callback', stateTTL: 60, maxPendingLogins: 10 } as const;
+  const storeOnce = (store: PendingLoginStore): Promise<unknown> =>
+    new Promise((resolve) => store.store({ headers: {}, sessionID: 'sid' }, 'v'.repeat(43), { scope: [] }, context, (err, handle) => resolve(err ?? handle)));
+
+  it('fails with a 503 PendingLoginStoreError at once while the client is not ready, sending nothing', async () => {
+    let sent = 0;
+    const reconnecting = { isReady: false, sendCommand: (args: string[]) => ((sent += 1), redis.sendCommand(args)) };
+    const outcome = await storeOnce(new RedisPendingLoginStore({ client: reconnecting, prefix }));
+    expect(outcome).toMatchObject({ name: 'PendingLoginStoreError', code: 'PENDING_LOGIN_STORE', status: 503, message: expect.stringContaining('not connected') as unknown });
+    expect(sent).toBe(0);
+  });
+
+  it('fails with a 503 PendingLoginStoreError when Redis does not answer within commandTimeout', async () => {
+    const stalled = { isReady: true, sendCommand: () => new Promise<never>(() => undefined) };
+    const store = new RedisPendingLoginStore({ client: stalled, prefix, commandTimeout: 20 });
+    expect(await storeOnce(store)).toMatchObject({ code: 'PENDING_LOGIN_STORE', status: 503, message: expect.stringContaining('did not answer within 20 ms') as unknown });
+    const verified = await new Promise((resolve) => store.verify({ headers: {} }, 's'.repeat(43), (err) => resolve(err)));
+    expect(verified).toMatchObject({ code: 'PENDING_LOGIN_STORE', status: 503 });
+  });
+
+  it('survives passport throwing inside its callback (an answer already sent): no unhandled rejection', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown): void => void rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const store = new RedisPendingLoginStore({ client: redis, prefix });
+      let called = 0;
+      store.store({ headers: {}, sessionID: 'sid-throw' }, 'v'.repeat(43), { scope: [] }, context, () => {
+        called += 1;
+        throw new Error('Cannot set headers after they are sent to the client');
+      });
+      await expect.poll(() => called).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
+
   it('refuses unknown options and a client without sendCommand', () => {
     expect(() => new RedisPendingLoginStore({ client: redis, prefx: 'x' } as never)).toThrow('RedisPendingLoginStore: unknown option "prefx" (did you mean prefix?)');
     expect(() => new RedisPendingLoginStore({ client: {} } as never)).toThrow(/options\.client must be a connected node-redis client/);
