@@ -1,4 +1,5 @@
-import { nonEmptyString, optional, parseOptions, passThrough } from '../util/options-schema.js';
+import { nonEmptyString, optional, parseOptions, passThrough, positiveNumber } from '../util/options-schema.js';
+import { MAX_TIMER_MS } from '../util/timers.js';
 import { isRedisCommandClient, type RedisCommandClient } from './redis-api-limits.js';
 import type { ResponseCache } from './response-cache.js';
 
@@ -8,6 +9,8 @@ export interface RedisResponseCacheOptions {
   client: RedisCommandClient;
   /** Prefix of every key. Default `se-cache:`. */
   prefix?: string;
+  /** Milliseconds a cache command may take before the client skips the cache for that call. Default `250`. */
+  commandTimeout?: number;
 }
 
 // KEYS: entry, group set (or none). ARGV: value, ttl ms.
@@ -33,35 +36,45 @@ return #keys`;
 export class RedisResponseCache implements ResponseCache {
   readonly #client: RedisCommandClient;
   readonly #prefix: string;
+  readonly #commandTimeout: number;
 
   constructor(options: RedisResponseCacheOptions) {
     const o = parseOptions('RedisResponseCache', options, {
       client: passThrough(isRedisCommandClient, 'must be a connected node-redis client', 'createClient()'),
       prefix: optional(nonEmptyString("'myapp:se-cache:'"), 'se-cache:'),
+      commandTimeout: optional(positiveNumber('250', { max: MAX_TIMER_MS }), 250),
     }, '{ client: createClient(), prefix: "myapp:se-cache:" }');
     this.#client = o.client;
     this.#prefix = o.prefix;
+    this.#commandTimeout = o.commandTimeout;
   }
 
   async get(key: string): Promise<string | undefined> {
-    this.#ready();
-    const value = await this.#client.sendCommand(['GET', `${this.#prefix}${key}`]);
+    const value = await this.#send(['GET', `${this.#prefix}${key}`]);
     return typeof value === 'string' ? value : undefined;
   }
 
   async set(key: string, value: string, ttlMs: number, group: string | undefined): Promise<void> {
-    this.#ready();
     const keys = group === undefined ? [`${this.#prefix}${key}`] : [`${this.#prefix}${key}`, `${this.#prefix}group:${group}`];
-    await this.#client.sendCommand(['EVAL', SET, String(keys.length), ...keys, value, String(Math.max(1, Math.ceil(ttlMs)))]);
+    await this.#send(['EVAL', SET, String(keys.length), ...keys, value, String(Math.max(1, Math.ceil(ttlMs)))]);
   }
 
   async dropGroup(group: string): Promise<void> {
-    this.#ready();
-    await this.#client.sendCommand(['EVAL', DROP, '1', `${this.#prefix}group:${group}`]);
+    await this.#send(['EVAL', DROP, '1', `${this.#prefix}group:${group}`]);
   }
 
-  #ready(): void {
-    // node-redis queues commands while disconnected; a cache must not hold a call that long.
+  async #send(args: string[]): Promise<unknown> {
+    // node-redis queues commands while disconnected, and a stalled server never answers: a cache must
+    // not hold a call that long (the client skips a failing cache and goes to the API).
     if (!this.#client.isReady) throw new Error('RedisResponseCache: Redis is not connected');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`RedisResponseCache: Redis did not answer within ${this.#commandTimeout} ms`)), this.#commandTimeout);
+    });
+    try {
+      return await Promise.race([this.#client.sendCommand(args), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

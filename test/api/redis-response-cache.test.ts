@@ -54,4 +54,14 @@ describe('RedisResponseCache', () => {
     expect(answer.items.length).toBe(1);
     expect(apiRequests()).toBe(1);
   });
+
+  it('is skipped when Redis is connected but does not answer within commandTimeout', async () => {
+    se.reset();
+    let commands = 0;
+    const stalled = { isReady: true, sendCommand: () => ((commands += 1), new Promise<never>(() => undefined)) };
+    const answer = await clientFor({ cache: new RedisResponseCache({ client: stalled, prefix: 'x:', commandTimeout: 20 }) }).get('/questions', { pagesize: 1 });
+    expect(answer.items.length).toBe(1);
+    expect(apiRequests()).toBe(1);
+    expect(commands).toBeGreaterThanOrEqual(1);
+  });
 });
