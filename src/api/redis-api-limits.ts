@@ -1,6 +1,7 @@
 import { NetworkErrorCode, StackExchangeNetworkError } from '../errors/network-error.js';
 import { rootMessage, safeCause } from '../util/safe-cause.js';
 import { nonEmptyString, optional, parseOptions, passThrough, positiveNumber } from '../util/options-schema.js';
+import { withTimeout } from '../util/timers.js';
 import type { ApiLimits, LimitDecision, LimitReason, LimitRequest } from './api-limits.js';
 import type { Quota } from './types.js';
 
@@ -188,17 +189,12 @@ export class RedisApiLimits implements ApiLimits {
 
   async #eval(script: string, keys: string[], args: string[]): Promise<unknown> {
     if (!this.#client.isReady) throw this.#unavailable('Redis is not connected');
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(this.#unavailable(`Redis did not answer within ${this.#commandTimeout} ms`)), this.#commandTimeout);
-    });
+    const command = this.#client.sendCommand(['EVAL', script, String(keys.length), ...keys, ...args]);
     try {
-      return await Promise.race([this.#client.sendCommand(['EVAL', script, String(keys.length), ...keys, ...args]), late]);
+      return await withTimeout(command, this.#commandTimeout, () => this.#unavailable(`Redis did not answer within ${this.#commandTimeout} ms`));
     } catch (error) {
       if (error instanceof StackExchangeNetworkError) throw error;
       throw this.#unavailable(`Redis failed (${rootMessage(error)})`, safeCause(error));
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { nonEmptyString, optional, parseOptions, passThrough, positiveNumber } from '../util/options-schema.js';
-import { MAX_TIMER_MS } from '../util/timers.js';
+import { MAX_TIMER_MS, withTimeout } from '../util/timers.js';
 import { isRedisCommandClient, type RedisCommandClient } from './redis-api-limits.js';
 import type { ResponseCache } from './response-cache.js';
 
@@ -67,14 +67,6 @@ export class RedisResponseCache implements ResponseCache {
     // node-redis queues commands while disconnected, and a stalled server never answers: a cache must
     // not hold a call that long (the client skips a failing cache and goes to the API).
     if (!this.#client.isReady) throw new Error('RedisResponseCache: Redis is not connected');
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`RedisResponseCache: Redis did not answer within ${this.#commandTimeout} ms`)), this.#commandTimeout);
-    });
-    try {
-      return await Promise.race([this.#client.sendCommand(args), late]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return await withTimeout(this.#client.sendCommand(args), this.#commandTimeout, () => new Error(`RedisResponseCache: Redis did not answer within ${this.#commandTimeout} ms`));
   }
 }

@@ -2,7 +2,7 @@ import { logger } from '../util/debug.js';
 import { isRecord } from '../util/is-record.js';
 import { optional, parseOptions, passThrough, positiveNumber } from '../util/options-schema.js';
 import type { OptionRule } from '../util/options-schema.js';
-import { MAX_TIMER_MS } from '../util/timers.js';
+import { MAX_TIMER_MS, withTimeout } from '../util/timers.js';
 import { RelayStoreError } from './relay-store.js';
 import type { RelayStore } from './relay-store.js';
 import { KeyListeners } from './key-listeners.js';
@@ -167,7 +167,7 @@ export class RedisRelayStore implements RelayStore {
     try {
       // node redis's `timeout` only bounds the wait before the command is written; a Redis that takes
       // it and never answers (a partition, a blocked server) must not hold the request either.
-      return await withTimeout(this.#client.sendCommand(args, { timeout: this.#timeout }), this.#timeout, `Redis ${name} did not answer in time`);
+      return await withTimeout(this.#client.sendCommand(args, { timeout: this.#timeout }), this.#timeout, () => new RelayStoreError(`Redis ${name} did not answer in time`));
     } catch (error) {
       throw error instanceof RelayStoreError ? error : new RelayStoreError(`Redis ${name} failed`, error);
     }
@@ -178,7 +178,7 @@ export class RedisRelayStore implements RelayStore {
     if (!this.#client.isReady) throw new RelayStoreError('Redis is not connected');
     if (this.#subscribed && this.#subscriber?.isReady === true) return;
     this.#subscribing ??= this.#openSubscriber();
-    await withTimeout(this.#subscribing, this.#timeout, 'Redis subscriber did not connect in time');
+    await withTimeout(this.#subscribing, this.#timeout, () => new RelayStoreError('Redis subscriber did not connect in time'));
     // Subscribed once but down now: node redis reconnects and resubscribes by itself; until then fail.
     if (this.#subscriber?.isReady !== true) throw new RelayStoreError('Redis subscriber is not connected');
   }
@@ -202,18 +202,5 @@ export class RedisRelayStore implements RelayStore {
       }
       throw new RelayStoreError('Redis subscriber could not connect', error);
     }
-  }
-}
-
-/** `promise`, or a {@link RelayStoreError} with `message` once `ms` pass first. */
-async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new RelayStoreError(message)), ms);
-  });
-  try {
-    return await Promise.race([promise, timedOut]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -4,7 +4,7 @@ import { StackExchangeError } from '../errors/stackexchange-error.js';
 import { logger } from '../util/debug.js';
 import { isRecord } from '../util/is-record.js';
 import { nonEmptyString, optional, parseOptions, passThrough, positiveNumber } from '../util/options-schema.js';
-import { MAX_TIMER_MS } from '../util/timers.js';
+import { MAX_TIMER_MS, withTimeout } from '../util/timers.js';
 import { randomToken } from '../util/random.js';
 import { safeCause } from '../util/safe-cause.js';
 import type { InvalidStateInfo, PendingLoginContext, PendingLoginState, PendingLoginStore, PendingLoginStoreCallback, PendingLoginVerifyCallback } from './pending-logins.js';
@@ -170,17 +170,11 @@ export class RedisPendingLoginStore implements PendingLoginStore {
   async #send(args: string[]): Promise<unknown> {
     // node-redis queues commands while it reconnects: a login would hang instead of answering 503.
     if (this.#client.isReady === false) throw new PendingLoginStoreError('The pending-login store (Redis) is not connected');
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new PendingLoginStoreError(`The pending-login store (Redis) did not answer within ${this.#commandTimeout} ms`)), this.#commandTimeout);
-    });
     try {
-      return await Promise.race([this.#client.sendCommand(args), late]);
+      return await withTimeout(this.#client.sendCommand(args), this.#commandTimeout, () => new PendingLoginStoreError(`The pending-login store (Redis) did not answer within ${this.#commandTimeout} ms`));
     } catch (err) {
       if (err instanceof PendingLoginStoreError) throw err;
       throw new PendingLoginStoreError('The pending-login store (Redis) failed', { cause: safeCause(err) });
-    } finally {
-      clearTimeout(timer);
     }
   }
 

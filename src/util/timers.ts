@@ -29,3 +29,19 @@ export const realSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
             reject(signal.reason as unknown);
           });
   });
+
+/**
+ * `promise`, or the error `timedOut()` makes once `ms` pass first (the timer is cleared either way).
+ * For commands that are accepted but may never be answered (a Redis behind a partition).
+ */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, timedOut: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(timedOut()), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

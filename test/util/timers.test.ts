@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
-import { MAX_TIMER_MS, realSleep } from '../../src/util/timers.js';
+import { MAX_TIMER_MS, realSleep, withTimeout } from '../../src/util/timers.js';
 
 describe('realSleep', () => {
   it('never asks for a timer longer than Node keeps (which would fire after 1 ms)', () => {
@@ -24,5 +24,13 @@ describe('realSleep', () => {
     await realSleep(1, reused.signal);
     expect(getEventListeners(reused.signal, 'abort')).toHaveLength(0);
     await expect(realSleep(1, AbortSignal.abort('gone'))).rejects.toBe('gone');
+  });
+});
+
+describe('withTimeout', () => {
+  it('gives the answer when it comes first, and the made error when the time runs out first', async () => {
+    await expect(withTimeout(Promise.resolve('answer'), 1000, () => new Error('late'))).resolves.toBe('answer');
+    await expect(withTimeout(new Promise<never>(() => undefined), 5, () => new Error('late'))).rejects.toThrow('late');
+    await expect(withTimeout(Promise.reject(new Error('failed')), 1000, () => new Error('late'))).rejects.toThrow('failed');
   });
 });
