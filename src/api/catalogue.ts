@@ -291,12 +291,6 @@ export const MAX_VECTOR_LENGTH = 100;
 /** Most tokens a vector may carry on the token methods (`/access-tokens/{tokens}`, `/apps/{tokens}`). */
 export const MAX_TOKEN_VECTOR_LENGTH = 20;
 
-/** How many values the placeholder `name` takes in one request: 1 for single values, 20 for tokens, 100 for other vectors. */
-export function placeholderLimit(name: string): number {
-  if (name === 'tokens' || name === 'accessTokens') return MAX_TOKEN_VECTOR_LENGTH;
-  return name.endsWith('s') ? MAX_VECTOR_LENGTH : 1;
-}
-
 const entries = Object.entries(API_METHODS) as Array<[ApiPath, MethodSpec<unknown>]>;
 const segmentsOf = (path: string): string[] => path.split('/').slice(1);
 const isPlaceholder = (segment: string): boolean => segment.startsWith('{') && segment.endsWith('}');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isRecord } from '../util/is-record.js';
 import { ApiErrorCode, StackExchangeApiError } from '../errors/api-error.js';
 import { NetworkErrorCode, StackExchangeNetworkError } from '../errors/network-error.js';
 import { StackExchangeError } from '../errors/stackexchange-error.js';
@@ -326,7 +327,7 @@ export class StackExchangeClient {
   }
 
   #checkParams(params: RequestParams): RequestParams {
-    if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+    if (!isRecord(params)) {
       throw new TypeError("StackExchangeClient: params must be an object (e.g. { ids: [1, 2] })");
     }
     for (const name of RESERVED) {

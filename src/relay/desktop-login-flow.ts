@@ -1,4 +1,5 @@
 import { StackExchangeError } from '../errors/stackexchange-error.js';
+import { LoginErrorCode } from '../errors/error-codes.js';
 import { exchangeCode } from '../strategy/token-exchange.js';
 import { codeChallengeS256, createCodeVerifier } from '../util/pkce.js';
 import { randomToken } from '../util/random.js';
@@ -9,7 +10,7 @@ export const DesktopLoginErrorCode = {
   /** The person declined access on Stack Exchange's consent page. */
   AccessDenied: 'ACCESS_DENIED',
   /** Stack Exchange redirected with another OAuth error (e.g. `invalid_scope`). */
-  AuthorizationError: 'AUTHORIZATION_ERROR',
+  AuthorizationError: LoginErrorCode.AuthorizationError,
   /** No result arrived within `timeout`. */
   Timeout: 'LOGIN_TIMEOUT',
   /** The caller's `signal` aborted the login. */

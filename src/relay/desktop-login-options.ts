@@ -1,4 +1,5 @@
 import { isRecord } from '../util/is-record.js';
+import { trimTrailingSlashes } from '../util/trailing-slashes.js';
 import { func, nonEmptyString, oneOf, optional, parseOptions, passThrough, positiveNumber } from '../util/options-schema.js';
 import type { OptionRule, ParsedOptions } from '../util/options-schema.js';
 import { splitScopeList } from '../util/scope-list.js';
@@ -208,18 +209,13 @@ export function resolveDesktopLogin(input: DesktopLoginOptions, defaultOpener: (
   return {
     ...common(parsed),
     redirect: 'relay',
-    relayURL: withoutTrailingSlashes(parsed.relayURL),
+    relayURL: trimTrailingSlashes(parsed.relayURL),
     appId: appId === false ? undefined : appId,
     pollInterval: parsed.pollInterval,
     maxConnectionFailures: parsed.maxConnectionFailures,
   };
 }
 
-function withoutTrailingSlashes(url: string): string {
-  let end = url.length;
-  while (end > 0 && url[end - 1] === '/') end -= 1;
-  return url.slice(0, end);
-}
 
 /** The default of `openBrowser` in relay mode (and the first step of loopback mode's): the URL on stderr. */
 export function printURL(url: string): void {

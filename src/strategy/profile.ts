@@ -1,4 +1,5 @@
 import type { NetworkUser, User, UserType } from '../api/types.js';
+import { trimTrailingSlashes } from '../util/trailing-slashes.js';
 import { StackExchangeError } from '../errors/stackexchange-error.js';
 import { decodeHtmlEntities } from '../util/html-entities.js';
 import { LoginErrorCode } from '../errors/error-codes.js';
@@ -30,12 +31,6 @@ export interface StackExchangeProfile {
   _json: User | NetworkUser;
 }
 
-/** `url` without its trailing slashes (a loop, not a regex: `/\/+$/` is quadratic on many slashes). */
-function trimTrailingSlashes(url: string): string {
-  let end = url.length;
-  while (end > 0 && url.charCodeAt(end - 1) === 47) end -= 1;
-  return url.slice(0, end);
-}
 
 /** The domain of a network account's site, e.g. `math.stackexchange.com`, usable as the API's `site`. */
 function siteOf(account: NetworkUser): string {

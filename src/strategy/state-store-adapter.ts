@@ -1,5 +1,5 @@
 import { isRecord } from '../util/is-record.js';
-import type { InvalidStateInfo, PendingLoginContext, PendingLoginState, PendingLoginStore } from './pending-logins.js';
+import type { InvalidStateInfo, PendingLoginContext, PendingLoginState, PendingLoginStore, PendingLoginStoreCallback, PendingLoginVerifyCallback } from './pending-logins.js';
 
 /**
  * What `StackExchangeStrategy` hands passport-oauth2 as `state` at the start of a login: the app's
@@ -22,8 +22,6 @@ export interface ConsumedLogin {
   scope: readonly string[];
 }
 
-type StoreCallback = (err: Error | null, state?: string) => void;
-type VerifyCallback = (err: Error | null, verifier?: string | false, stateOrInfo?: unknown) => void;
 
 function consumedOf(stored: unknown): ConsumedLogin {
   if (!isRecord(stored)) return { meta: undefined, scope: [] };
@@ -54,14 +52,14 @@ export class StateStoreAdapter {
     this.#limits = limits;
   }
 
-  store(req: object, verifier: string, state: unknown, meta: unknown, callback: StoreCallback): void {
+  store(req: object, verifier: string, state: unknown, meta: unknown, callback: PendingLoginStoreCallback): void {
     const start = state instanceof LoginStart ? state : new LoginStart(isRecord(state) ? state : undefined, []);
     const pending: PendingLoginState = { scope: [...start.scope], ...(start.meta === undefined ? {} : { meta: start.meta }) };
     const context: PendingLoginContext = { ...(isRecord(meta) ? meta : {}), ...this.#limits };
     this.#store.store(req, verifier, pending, context, callback);
   }
 
-  verify(req: object, state: unknown, callback: VerifyCallback): void {
+  verify(req: object, state: unknown, callback: PendingLoginVerifyCallback): void {
     this.#store.verify(req, typeof state === 'string' ? state : undefined, (err, verifier, stored) => {
       if (err) return callback(err);
       if (typeof verifier !== 'string' || verifier === '') return callback(null, false, invalidState(stored));

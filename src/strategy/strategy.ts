@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import OAuth2Strategy from 'passport-oauth2';
 import { StackExchangeClient } from '../api/client.js';
+import { resolveClientOptions } from '../api/client-options.js';
 import type { StackExchangeClientOptions } from '../api/client-options.js';
 import { StackExchangeError, isStackExchangeError } from '../errors/stackexchange-error.js';
 import { TokenError, TokenErrorCode } from '../errors/token-error.js';
@@ -205,8 +206,8 @@ export class StackExchangeStrategy extends OAuth2Strategy {
     if (verify === undefined && settings.skipUserProfile !== false) {
       throw new TypeError('StackExchangeStrategy: verify is required with skipUserProfile (without a profile there is no default user), e.g. (accessToken, refreshToken, profile, done) => done(null, { token: accessToken })');
     }
-    // The profile's client validates apiURL (https, or http on loopback): check it now, not at the first login.
-    new StackExchangeClient(clientOptionsOf(settings));
+    // The profile's client options (apiURL: https, or http on loopback) are checked now, not at the first login.
+    resolveClientOptions(clientOptionsOf(settings));
     const pendingLogins = settings.store ?? new SessionPendingLoginStore({ key: settings.sessionKey });
     const states = new StateStoreAdapter(pendingLogins, settings);
     super(

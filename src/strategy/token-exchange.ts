@@ -58,7 +58,7 @@ export interface TokenAnswer {
 export const MAX_TOKEN_ANSWER_BYTES = 64 * 1024;
 
 /** The form fields only the package sets (a `tokenParams()` hook cannot replace them). */
-export const PROTECTED_TOKEN_PARAMS: readonly string[] = ['grant_type', 'client_id', 'client_secret', 'code', 'redirect_uri', 'code_verifier'];
+const PROTECTED_TOKEN_PARAMS: readonly string[] = ['grant_type', 'client_id', 'client_secret', 'code', 'redirect_uri', 'code_verifier'];
 
 const log = logger('token');
 const PROVIDER_ERROR = /^[\w.-]{1,64}$/;
