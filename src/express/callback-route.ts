@@ -1,4 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { interceptOnce } from '../util/intercept-once.js';
 import { StackExchangeClient } from '../api/client.js';
 import type { StackExchangeAuthInfo } from '../strategy/strategy.js';
 import { SessionStoreError } from '../strategy/session-store-error.js';
@@ -52,36 +53,17 @@ const storeFailure = (err: unknown): SessionStoreError => new SessionStoreError(
  */
 function hookLogin(req: Request, tokens: SessionTokens): boolean {
   const session = req.session as unknown as StoreSession | undefined;
-  const regenerate = session?.regenerate;
-  if (session === undefined || typeof regenerate !== 'function') return false;
-  Object.defineProperty(session, 'regenerate', {
-    configurable: true,
-    enumerable: false,
-    writable: true,
-    value(done: (err?: unknown) => void): void {
-      delete session.regenerate;
-      regenerate.call(session, (err?: unknown) => {
-        if (err) return done(storeFailure(err));
-        const fresh = req.session as unknown as (StoreSession & TokenSession) | undefined;
-        if (fresh === undefined) return done();
-        writeSessionTokens(fresh, tokens);
-        const save = fresh.save;
-        if (typeof save === 'function') {
-          Object.defineProperty(fresh, 'save', {
-            configurable: true,
-            enumerable: false,
-            writable: true,
-            value(saved: (saveErr?: unknown) => void): void {
-              delete fresh.save;
-              save.call(fresh, (saveErr?: unknown) => saved(saveErr ? storeFailure(saveErr) : undefined));
-            },
-          });
-        }
-        return done();
-      });
-    },
+  if (session === undefined) return false;
+  return interceptOnce(session, 'regenerate', (regenerate, done) => {
+    regenerate((err) => {
+      if (err) return done(storeFailure(err));
+      const fresh = req.session as unknown as (StoreSession & TokenSession) | undefined;
+      if (fresh === undefined) return done();
+      writeSessionTokens(fresh, tokens);
+      interceptOnce(fresh, 'save', (save, saved) => save((saveErr) => saved(saveErr ? storeFailure(saveErr) : undefined)));
+      return done();
+    });
   });
-  return true;
 }
 
 /**

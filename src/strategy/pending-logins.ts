@@ -1,4 +1,5 @@
 import { StackExchangeError } from '../errors/stackexchange-error.js';
+import { interceptOnce } from '../util/intercept-once.js';
 import { logger } from '../util/debug.js';
 import { randomToken } from '../util/random.js';
 import { SessionStoreError } from './session-store-error.js';
@@ -204,22 +205,14 @@ export class SessionPendingLoginStore implements PendingLoginStore {
    * The hook is this request's session object's own (non-enumerable, never saved) and removes itself.
    */
   #carryAcrossRegeneration(req: object, session: StoreSession): void {
-    const regenerate = session.regenerate;
-    if (typeof regenerate !== 'function') return;
     const key = this.key;
-    Object.defineProperty(session, 'regenerate', {
-      configurable: true,
-      enumerable: false,
-      writable: true,
-      value(done: (err?: unknown) => void): void {
-        delete session.regenerate;
-        regenerate.call(session, (err?: unknown) => {
-          const fresh = (req as { session?: unknown }).session;
-          const remaining = session[key];
-          if (!err && isRecord(fresh) && fresh !== session && isRecord(remaining) && fresh[key] === undefined) fresh[key] = remaining;
-          done(err);
-        });
-      },
+    interceptOnce(session, 'regenerate', (regenerate, done) => {
+      regenerate((err) => {
+        const fresh = (req as { session?: unknown }).session;
+        const remaining = session[key];
+        if (!err && isRecord(fresh) && fresh !== session && isRecord(remaining) && fresh[key] === undefined) fresh[key] = remaining;
+        done(err);
+      });
     });
   }
 }
