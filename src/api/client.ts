@@ -5,7 +5,7 @@ import { NetworkErrorCode, StackExchangeNetworkError } from '../errors/network-e
 import { StackExchangeError } from '../errors/stackexchange-error.js';
 import { logger } from '../util/debug.js';
 import { redact } from '../util/redact.js';
-import { realSleep } from '../util/timers.js';
+import { deadline, realSleep } from '../util/timers.js';
 import { userAgent } from '../util/user-agent.js';
 import { msToUtcMidnight, type LimitDecision } from './api-limits.js';
 import { callOptions, type CallOptions } from './call-options.js';
@@ -349,16 +349,17 @@ export class StackExchangeClient {
    */
   async #withDeadline<R>(info: MethodInfo, call: { signal: AbortSignal | undefined; cache: boolean }, run: (ctx: CallContext) => Promise<R>): Promise<R> {
     const o = this.#options;
-    const deadline = AbortSignal.timeout(o.deadline);
-    const signals = [o.signal, call.signal].filter((s): s is AbortSignal => s !== undefined);
-    for (const signal of signals) signal.throwIfAborted();
-    const signal = AbortSignal.any([...signals, deadline]);
+    o.signal?.throwIfAborted();
+    call.signal?.throwIfAborted();
+    const limit = deadline(o.deadline, [o.signal, call.signal]);
     try {
-      return await run({ signal, deadlineAt: now() + o.deadline, cache: call.cache, sendToken: true, ownToken: true });
+      return await run({ signal: limit.signal, deadlineAt: now() + o.deadline, cache: call.cache, sendToken: true, ownToken: true });
     } catch (error) {
-      if (signals.some((s) => s.aborted)) throw error;
-      if (deadline.aborted && (error === deadline.reason || !(error instanceof StackExchangeError))) throw this.#deadlineError(info, error);
+      if (o.signal?.aborted === true || call.signal?.aborted === true) throw error;
+      if (limit.timedOut && (error === limit.signal.reason || !(error instanceof StackExchangeError))) throw this.#deadlineError(info, error);
       throw error;
+    } finally {
+      limit.dispose();
     }
   }
 
@@ -405,21 +406,22 @@ export class StackExchangeClient {
       key,
       async (sharedSignal) => {
         // The shared work keeps its own deadline: a joiner's deadline or abort ends only its wait.
-        const deadline = AbortSignal.timeout(this.#options.deadline);
-        const signal = AbortSignal.any([sharedSignal, deadline]);
-        const run = { ...ctx, signal, deadlineAt: now() + this.#options.deadline };
+        const limit = deadline(this.#options.deadline, [sharedSignal]);
+        const run = { ...ctx, signal: limit.signal, deadlineAt: now() + this.#options.deadline };
         const retry = this.#options.retry;
         const attempt = (): Promise<ApiResponse<unknown>> => this.#send<unknown>(prepared, run);
         try {
-          const answer = retry === false ? await attempt() : await withRetry(attempt, retry, signal);
+          const answer = retry === false ? await attempt() : await withRetry(attempt, retry, limit.signal);
           if (cache !== false) {
             const group = prepared.withToken ? this.#group : undefined;
             await this.#cacheStep('store', () => cache.set(key, JSON.stringify(answer.raw), this.#options.cacheTTL, group));
           }
           return answer;
         } catch (error) {
-          if (deadline.aborted && !sharedSignal.aborted && (error === deadline.reason || !(error instanceof StackExchangeError))) throw this.#deadlineError(info, error);
+          if (limit.timedOut && !sharedSignal.aborted && (error === limit.signal.reason || !(error instanceof StackExchangeError))) throw this.#deadlineError(info, error);
           throw error;
+        } finally {
+          limit.dispose();
         }
       },
       ctx.signal,

@@ -4,6 +4,8 @@ interface Shared<T> {
   promise: Promise<T>;
   controller: AbortController;
   joiners: number;
+  /** The work has finished (resolved or rejected). */
+  settled: boolean;
 }
 
 /**
@@ -25,9 +27,10 @@ export class InFlight<T> {
     let entry = this.#shared.get(key);
     if (entry === undefined) {
       const controller = new AbortController();
-      const created: Shared<T> = { promise: Promise.resolve().then(() => start(controller.signal)), controller, joiners: 0 };
+      const created: Shared<T> = { promise: Promise.resolve().then(() => start(controller.signal)), controller, joiners: 0, settled: false };
       created.promise
         .finally(() => {
+          created.settled = true;
           if (this.#shared.get(key) === created) this.#shared.delete(key);
         })
         .catch(() => undefined);
@@ -41,8 +44,9 @@ export class InFlight<T> {
       if (left) return;
       left = true;
       joined.joiners--;
-      if (joined.joiners === 0) {
-        // Nobody waits any more: a later identical read starts afresh instead of joining aborted work.
+      // Nobody waits any more for work still under way: a later identical read starts afresh instead of
+      // joining aborted work. Finished work (the usual case) has nothing to abort.
+      if (joined.joiners === 0 && !joined.settled) {
         if (this.#shared.get(key) === joined) this.#shared.delete(key);
         joined.controller.abort(new DOMException('every caller left', 'AbortError'));
       }

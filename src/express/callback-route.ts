@@ -45,8 +45,22 @@ interface StoreSession {
 const storeFailure = (err: unknown): SessionStoreError => new SessionStoreError('The session store failed while logging in', { cause: err });
 
 /**
+ * express-session saves a regenerated session again at the end of the request, because it cannot
+ * tell that passport's `req.login` just saved it: that second, identical write is skipped (a store
+ * round trip per login). Any change made after the login's save is still written.
+ */
+export function skipUnchangedResave(session: StoreSession): void {
+  const saved = JSON.stringify(session);
+  interceptOnce(session, 'save', (save, done) => {
+    if (JSON.stringify(session) !== saved) return save(done);
+    // express-session writes the end of the answer in this callback: never call it before save() returns.
+    queueMicrotask(() => done());
+  });
+}
+
+/**
  * Hooks into passport's `req.login` for this request: the tokens go into the regenerated session
- * before passport saves it (one write for the login instead of two), and the session store's failures
+ * before passport saves it (one write for the login instead of three), and the session store's failures
  * (regenerating, then saving) become {@link SessionStoreError}s, so they answer 503 while the app's
  * `serializeUser` errors stay the app's. The hooks are this request's session objects' own
  * (non-enumerable, never saved) and remove themselves. Returns false when the session cannot be hooked.
@@ -60,7 +74,13 @@ function hookLogin(req: Request, tokens: SessionTokens): boolean {
       const fresh = req.session as unknown as (StoreSession & TokenSession) | undefined;
       if (fresh === undefined) return done();
       writeSessionTokens(fresh, tokens);
-      interceptOnce(fresh, 'save', (save, saved) => save((saveErr) => saved(saveErr ? storeFailure(saveErr) : undefined)));
+      interceptOnce(fresh, 'save', (save, saved) =>
+        save((saveErr) => {
+          if (saveErr) return saved(storeFailure(saveErr));
+          skipUnchangedResave(fresh);
+          return saved();
+        }),
+      );
       return done();
     });
   });

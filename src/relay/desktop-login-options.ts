@@ -34,7 +34,7 @@ export interface DesktopLoginCommonOptions {
   timeout?: number;
   /** Aborts the login (rejects with code `LOGIN_ABORTED`). */
   signal?: AbortSignal;
-  /** The `fetch` to use for the relay and the token endpoint. Default: the global `fetch`. */
+  /** The `fetch` to use for the relay and the token endpoint. Default: the global `fetch` for the relay, `node:http(s)` for the token endpoint. */
   fetch?: typeof fetch;
   /** The app's own product token, put in front of the package's in `User-Agent`, e.g. `'my-cli/1.2'`. */
   userAgent?: string;

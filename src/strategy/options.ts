@@ -66,7 +66,10 @@ export interface StackExchangeStrategyOptions {
   userAgent?: string;
   /** Pass the request as the first argument of `verify`. Default `false`. */
   passReqToCallback?: boolean;
-  /** The `fetch` used for the token exchange and the profile (tests inject one). Default: the global `fetch`. */
+  /**
+   * A `fetch` for the token exchange and the profile (tests, proxies). Default: `node:http`/`node:https`
+   * over Node's global keep-alive agents.
+   */
   fetch?: typeof fetch;
   /**
    * The limits the profile requests pass (30 requests/s window, backoffs, bans, quota). Default: the
@@ -122,7 +125,7 @@ export interface ResolvedStrategyOptions {
   /** The app's own product token as given, if any. */
   appUserAgent: string | undefined;
   passReqToCallback: boolean;
-  /** The `fetch` given in the options; `undefined` means the global `fetch`. */
+  /** The `fetch` given in the options; `undefined` means `node:http(s)`. */
   fetch: typeof fetch | undefined;
   apiLimits: ApiLimits | undefined;
   cache: ResponseCache | false | undefined;

@@ -3,6 +3,8 @@ import { logger } from '../util/debug.js';
 import { splitScopeList } from '../util/scope-list.js';
 import { isRecord } from '../util/is-record.js';
 import { safeCause } from '../util/safe-cause.js';
+import { boundedExchange } from '../util/bounded-exchange.js';
+import { deadline } from '../util/timers.js';
 
 /** What {@link exchangeCode} needs to trade an authorization code for a token. */
 export interface TokenExchangeRequest {
@@ -21,8 +23,8 @@ export interface TokenExchangeRequest {
   timeout: number;
   /** The full `User-Agent` header value. */
   userAgent: string;
-  /** The `fetch` to use. Default: the global `fetch`. */
-  fetch?: typeof fetch;
+  /** An injected `fetch`; without one the request goes out with `node:http(s)`. */
+  fetch?: typeof fetch | undefined;
   /**
    * Further form fields (a strategy's `tokenParams()`); they never replace `grant_type`, `client_id`,
    * `client_secret`, `code`, `redirect_uri` or `code_verifier`.
@@ -121,36 +123,8 @@ function scopeField(fields: Record<string, unknown>): string[] {
   return [];
 }
 
-function isTimeout(err: unknown, signal: AbortSignal): boolean {
-  return signal.aborted || (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'));
-}
-
 function tooLarge(status: number): TokenError {
   return new TokenError(`The token endpoint's answer is larger than ${MAX_TOKEN_ANSWER_BYTES} bytes`, { code: TokenErrorCode.TooLarge, providerStatus: status });
-}
-
-/** Reads at most `limit` bytes of the body; `undefined` (and the rest left unread, the stream cancelled) beyond. */
-async function readBounded(response: Response, limit: number): Promise<string | undefined> {
-  const declared = Number(response.headers.get('content-length') ?? '');
-  if (Number.isFinite(declared) && declared > limit) {
-    await response.body?.cancel().catch(() => undefined);
-    return undefined;
-  }
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, size).toString('utf8');
 }
 
 /**
@@ -171,10 +145,10 @@ export async function requestToken(req: TokenExchangeRequest): Promise<TokenAnsw
     if (!PROTECTED_TOKEN_PARAMS.includes(name)) form.set(name, value);
   }
 
-  const signal = AbortSignal.timeout(req.timeout);
-  const fetchImpl = req.fetch ?? fetch;
+  const limit = deadline(req.timeout, []);
   try {
-    const response = await fetchImpl(req.tokenURL, {
+    const answer = await boundedExchange({
+      url: req.tokenURL,
       method: 'POST',
       headers: {
         'user-agent': req.userAgent,
@@ -183,19 +157,21 @@ export async function requestToken(req: TokenExchangeRequest): Promise<TokenAnsw
         accept: 'application/json',
       },
       body: form.toString(),
-      redirect: 'manual',
-      signal,
+      signal: limit.signal,
+      maxBytes: MAX_TOKEN_ANSWER_BYTES,
+      fetch: req.fetch,
     });
-    const body = await readBounded(response, MAX_TOKEN_ANSWER_BYTES);
-    log(`token endpoint answered HTTP ${response.status}`);
-    if (body === undefined) throw tooLarge(response.status);
-    return { status: response.status, contentType: (response.headers.get('content-type') ?? '').toLowerCase(), body };
+    log(`token endpoint answered HTTP ${answer.status}`);
+    if (answer.body === undefined) throw tooLarge(answer.status);
+    return { status: answer.status, contentType: answer.contentType, body: answer.body };
   } catch (err) {
     if (err instanceof TokenError) throw err;
-    if (isTimeout(err, signal)) {
+    if (limit.timedOut) {
       throw new TokenError(`The token endpoint did not answer within ${req.timeout} ms`, { code: TokenErrorCode.Timeout, cause: safeCause(err) });
     }
     throw new TokenError('The token endpoint could not be reached', { code: TokenErrorCode.Network, cause: safeCause(err) });
+  } finally {
+    limit.dispose();
   }
 }
 

@@ -11,7 +11,8 @@ describe('resolveClientOptions', () => {
       deadline: 15_000, maxWait: 10_000, maxResponseBytes: 16 * 1024 * 1024, cacheTTL: 60_000, signal: undefined,
     });
     expect(o.retry).toMatchObject({ retries: 3, minDelay: 500, maxDelay: 8000 });
-    expect(o.fetch).toBe(globalThis.fetch);
+    // No fetch given: requests go out with node:http(s), not the global fetch.
+    expect(o.fetch).toBeUndefined();
     expect(o.apiLimits).toBe(sharedApiLimits(DEFAULT_API_URL));
     expect(o.cache).toBe(sharedResponseCache(DEFAULT_API_URL));
   });

@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { inspect } from 'node:util';
-import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendRequest, type HttpRequest } from '../../src/api/http.js';
 import { StackExchangeNetworkError } from '../../src/errors/network-error.js';
@@ -25,6 +25,13 @@ beforeAll(async () => {
         return;
       case '/raw-deflate':
         res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'deflate' }).end(deflateRawSync(wrapper));
+        return;
+      case '/br':
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'br' }).end(brotliCompressSync(wrapper));
+        return;
+      case '/cut':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"items":', () => res.destroy());
         return;
       case '/bomb':
         res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(bomb);
@@ -51,25 +58,29 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const request = (path: string, extra: Partial<HttpRequest> = {}): HttpRequest => ({
-  url: `${server.url}${path}?key=K3Y-secret&access_token=T0K-secret`,
-  method: 'GET',
-  headers: { 'accept-encoding': 'gzip, deflate' },
-  timeout: 2000,
-  fetch: globalThis.fetch,
-  apiMethod: '/me',
-  maxBytes: 16 * 1024 * 1024,
-  ...extra,
-});
-
 function expectNoSecrets(error: unknown): void {
   const shown = `${inspect(error, { depth: 10 })}${JSON.stringify(error)}${String(error)}`;
   expect(shown).not.toContain('T0K-secret');
   expect(shown).not.toContain('K3Y-secret');
 }
 
-describe('sendRequest', () => {
-  it.each(['/gzip', '/deflate', '/raw-deflate'])('decodes %s answers', async (path) => {
+// Every test runs over both transports: node:http (the default) and an injected fetch.
+describe.each([
+  { name: 'node:http', transport: undefined },
+  { name: 'fetch', transport: globalThis.fetch },
+])('sendRequest over $name', ({ transport }: { transport: typeof fetch | undefined }) => {
+  const request = (path: string, extra: Partial<HttpRequest> = {}): HttpRequest => ({
+    url: `${server.url}${path}?key=K3Y-secret&access_token=T0K-secret`,
+    method: 'GET',
+    headers: { 'accept-encoding': 'gzip, deflate' },
+    timeout: 2000,
+    fetch: transport,
+    apiMethod: '/me',
+    maxBytes: 16 * 1024 * 1024,
+    ...extra,
+  });
+
+  it.each(['/gzip', '/deflate', '/raw-deflate', '/br'])('decodes %s answers', async (path) => {
     const answer = await sendRequest(request(path));
     expect(answer).toEqual({ status: 200, body: JSON.parse(wrapper.toString()) as unknown });
     expect(server.seen.at(-1)?.headers['accept-encoding']).toBe('gzip, deflate');
@@ -111,6 +122,13 @@ describe('sendRequest', () => {
     const deafBody = (async () => new Response(endless, { status: 200 })) as typeof fetch;
     const bodyError = await sendRequest(request('/gzip', { fetch: deafBody, timeout: 100 })).catch((e: unknown) => e);
     expect(bodyError).toMatchObject({ code: 'NETWORK_TIMEOUT' });
+  });
+
+  it('fails (NETWORK_FAILED, 503) when the server drops the connection in the middle of the body', async () => {
+    const error = await sendRequest(request('/cut')).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'NETWORK_FAILED', status: 503 });
+    expect((error as Error).message).toMatch(/^GET \/me: the request failed \(.+\)$/);
+    expectNoSecrets(error);
   });
 
   it('fails cleanly on HTML, redirects and refused connections, leaking nothing', async () => {

@@ -46,6 +46,21 @@ describe('InFlight', () => {
     finish('late');
   });
 
+  it('leaves finished work alone: its signal never aborts once every caller has its answer', async () => {
+    const shared = new InFlight<number>();
+    const signals: AbortSignal[] = [];
+    const start = (signal: AbortSignal): Promise<number> => {
+      signals.push(signal);
+      return Promise.resolve(1);
+    };
+    const caller = new AbortController();
+    expect(await Promise.all([shared.run('k', start, caller.signal), shared.run('k', start, undefined)])).toEqual([1, 1]);
+    await expect(shared.run('j', () => Promise.reject(new Error('down')), undefined)).rejects.toThrow('down');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(signals).toHaveLength(1);
+    expect(signals[0]?.aborted).toBe(false);
+  });
+
   it('passes one failure to every caller', async () => {
     const shared = new InFlight<number>();
     const failing = (): Promise<number> => Promise.reject(new Error('down'));

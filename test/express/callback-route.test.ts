@@ -3,6 +3,7 @@ import { createSandbox } from 'passport-stackexchange-oauth2/sandbox';
 import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
 import { completeLogin, consent, createBrowser, login, startLogin } from '../helpers/login-flow.js';
 import { FailingStore } from '../helpers/failing-session-store.js';
+import { skipUnchangedResave } from '../../src/express/callback-route.js';
 import { startRouterApp } from '../helpers/router-app.js';
 import type { RouterApp } from '../helpers/router-app.js';
 import { lastApiToken, sessionOf, tokenRequests } from '../helpers/session-peek.js';
@@ -31,6 +32,25 @@ function cookieOf(res: { headers: Record<string, unknown> }): string | undefined
 }
 
 describe('GET /auth/callback: success', () => {
+  it('writes the session twice per callback: the consumed pending login, then the logged-in session once', async () => {
+    const store = app.store;
+    if (!(store instanceof FailingStore)) throw new Error('the router app has no FailingStore');
+    const browser = createBrowser();
+    const authorizeURL = await startLogin(browser, app.url);
+    const callbackURL = await consent(se, authorizeURL);
+    const before = store.writes.length;
+    expect((await completeLogin(browser, callbackURL)).status).toBe(303);
+    const writes = store.writes.slice(before);
+    // express-session would save the regenerated session a second time, unchanged, at the end of the request.
+    expect(writes).toHaveLength(2);
+    const [consumed, loggedIn] = writes.map((w) => JSON.parse(w.session) as Record<string, unknown>);
+    expect(consumed).not.toHaveProperty('stackexchangePending');
+    expect(loggedIn).toMatchObject({ passport: { user: { accountId: se.users[0]?.accountId } }, stackexchange: { scope: [] } });
+    expect(writes[1]?.sid).not.toBe(writes[0]?.sid);
+    expect((await sessionOf(browser, app.url)).stackexchange.loggedIn).toBe(true);
+  });
+
+
   it('logs in, rotates the session id, keeps the token server-side and redirects 303 to returnTo', async () => {
     const browser = createBrowser();
     const authorizeURL = await startLogin(browser, app.url, { returnTo: '/questions?tab=new' });
@@ -227,5 +247,44 @@ describe('GET /auth/callback: failures', () => {
     expect(res.status).toBe(303);
     expect(res.headers['location']).toBe('/?error=token_error');
     expect(res.text).not.toContain('<b>');
+  });
+});
+
+describe('skipUnchangedResave', () => {
+  function fakeSession(): { writes: number; user?: string; save: (done: (err?: unknown) => void) => void } {
+    const session = {
+      writes: 0,
+      save(done: (err?: unknown) => void): void {
+        session.writes++;
+        setImmediate(done);
+      },
+    };
+    return session;
+  }
+
+  it('skips the next save while the session is unchanged, calling back only after save() returned', async () => {
+    const session = fakeSession();
+    skipUnchangedResave(session);
+    let calledBack = false;
+    const saved = new Promise<void>((resolve) =>
+      session.save(() => {
+        calledBack = true;
+        resolve();
+      }),
+    );
+    expect(calledBack).toBe(false);
+    await saved;
+    expect(session.writes).toBe(0);
+    // One save only: later saves write again.
+    await new Promise<void>((resolve) => session.save(() => resolve()));
+    expect(session.writes).toBe(1);
+  });
+
+  it('writes a session changed since', async () => {
+    const session = fakeSession();
+    skipUnchangedResave(session);
+    session.user = 'changed';
+    await new Promise<void>((resolve) => session.save(() => resolve()));
+    expect(session.writes).toBe(1);
   });
 });

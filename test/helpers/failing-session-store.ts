@@ -1,10 +1,13 @@
 import session from 'express-session';
 
-/** A MemoryStore whose writes can be made to fail, standing in for a session store that is down. */
+/** A MemoryStore that records its writes and whose writes can be made to fail, standing in for a session store that is down. */
 export class FailingStore extends session.MemoryStore {
   failing = false;
+  /** The sessions written, in order: what each `set` was given, as the store keeps it. */
+  readonly writes: Array<{ sid: string; session: string }> = [];
 
   override set(sid: string, sess: session.SessionData, callback?: (err?: unknown) => void): void {
+    this.writes.push({ sid, session: JSON.stringify(sess) });
     if (this.failing) {
       callback?.(new Error('session store down'));
       return;

@@ -27,6 +27,19 @@ describe('interceptOnce', () => {
     expect(Object.hasOwn(session, 'regenerate')).toBe(false);
   });
 
+  it("puts back an own method it replaced (express-session defines save() on the session itself)", () => {
+    const calls: string[] = [];
+    const session = {};
+    Object.defineProperty(session, 'save', { value: (done: () => void) => (calls.push('own'), done()), enumerable: false, configurable: true, writable: true });
+    const own = Object.getOwnPropertyDescriptor(session, 'save');
+    interceptOnce(session, 'save', (original, done) => original(done));
+    const save = (): void => (session as { save: (done: () => void) => void }).save(() => calls.push('done'));
+    save();
+    save();
+    expect(calls).toEqual(['own', 'done', 'own', 'done']);
+    expect(Object.getOwnPropertyDescriptor(session, 'save')).toEqual(own);
+  });
+
   it('refuses a name that is not a method', () => {
     expect(interceptOnce({ save: 1 }, 'save', () => undefined)).toBe(false);
     expect(interceptOnce({}, 'save', () => undefined)).toBe(false);
