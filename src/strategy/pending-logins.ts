@@ -105,6 +105,40 @@ function saveSession(session: StoreSession, done: (err: SessionStoreError | null
   }
 }
 
+/** Where express-session keeps this request's session: its store (`req.sessionStore`) and `req.sessionID`. */
+interface StoredSessionSource {
+  id: string;
+  store: { get: (id: string, callback: (err: unknown, session?: unknown) => void) => void };
+}
+
+/** The store the request's session can be re-read from, or `undefined` (another session middleware). */
+function storedSessionSource(req: object): StoredSessionSource | undefined {
+  const { sessionID, sessionStore } = req as { sessionID?: unknown; sessionStore?: unknown };
+  if (typeof sessionID !== 'string' || !isRecord(sessionStore) || typeof sessionStore['get'] !== 'function') return undefined;
+  return { id: sessionID, store: sessionStore as StoredSessionSource['store'] };
+}
+
+/**
+ * The session as it is in the store now (`undefined` when it is not there), read without replacing
+ * `req.session` (`req.session.reload()` would, losing this request's other changes to the session).
+ */
+function readStoredSession(source: StoredSessionSource, done: (err: SessionStoreError | null, stored?: Record<string, unknown>) => void): void {
+  let answered = false;
+  const answer = (err: unknown, stored?: unknown): void => {
+    if (answered) return;
+    answered = true;
+    if (err) done(new SessionStoreError('The session store could not read the session to save the pending login', { cause: err }));
+    else done(null, isRecord(stored) ? stored : undefined);
+  };
+  try {
+    source.store.get(source.id, answer);
+  } catch (err) {
+    // A store that answered synchronously: what threw is the caller's own error, not the store's.
+    if (answered) throw err;
+    answer(err);
+  }
+}
+
 // Requests are taken as `object`: express-session's `req.session` exists on Express's Request type only
 // where the app's own types include express-session.
 function sessionOf(req: object): StoreSession | StackExchangeError {
@@ -137,14 +171,24 @@ export interface SessionPendingLoginStoreOptions {
  *   `keepSessionInfo: false`): they are moved into the regenerated session.
  * - A session that holds nothing but pending logins gets a cookie that lives `stateTTL` seconds, so
  *   abandoned starts leave no long-lived sessions; the login's regenerated session has the app's usual cookie.
+ * - Merge on save (express-session): just before saving, a start re-reads the stored session (one
+ *   store read, no extra write; a failed read is a {@link SessionStoreError}) and keeps the pending
+ *   logins saved since this request loaded it, never one consumed since; the starts of one session run
+ *   one at a time in this process. Simultaneous starts in one session (two tabs) thus both complete
+ *   on one instance. Without `req.sessionStore` (another session middleware) the session is saved as
+ *   loaded.
  *
- * Known race: two starts in one session at the same instant both read the session, and with
- * `resave: false` the later save wins, so one tab's login fails `invalid_state`; two simultaneous
- * callbacks of one state may both exchange the code. Use `RedisPendingLoginStore` where that matters.
+ * Known races: simultaneous starts of one session on two instances (both read before either saves;
+ * the later save wins, so one tab's login fails `invalid_state`); simultaneous first starts of a
+ * browser with no session yet (two sessions, the browser keeps one cookie); a callback saving the
+ * session while a start runs (the callback's save does not merge); two simultaneous callbacks of one
+ * state may both exchange the code. Use `RedisPendingLoginStore` where that matters.
  */
 export class SessionPendingLoginStore implements PendingLoginStore {
   /** The session property holding the pending logins. */
   readonly key: string;
+  /** Starts under way by session ID, the running one first: a session's starts run one at a time. */
+  readonly #starting = new Map<string, Array<() => void>>();
 
   constructor(options: SessionPendingLoginStoreOptions = {}) {
     const key = options.key ?? PENDING_LOGINS_KEY;
@@ -153,7 +197,7 @@ export class SessionPendingLoginStore implements PendingLoginStore {
   }
 
   /** The session's live pending logins, oldest first. */
-  #liveLogins(session: StoreSession, now: number): Array<[string, StoredLogin]> {
+  #liveLogins(session: Record<string, unknown>, now: number): Array<[string, StoredLogin]> {
     const pending = session[this.key];
     if (!isRecord(pending)) return [];
     return Object.entries(pending)
@@ -164,9 +208,55 @@ export class SessionPendingLoginStore implements PendingLoginStore {
   store(req: object, verifier: string, state: PendingLoginState, context: PendingLoginContext, callback: PendingLoginStoreCallback): void {
     const session = sessionOf(req);
     if (session instanceof StackExchangeError) return callback(session);
+    const source = storedSessionSource(req);
+    if (source === undefined) {
+      this.#addAndSave(session, this.#liveLogins(session, Date.now()), verifier, state, context, callback);
+      return;
+    }
+    // Merge on save: the logins kept are those in the store now, not those this request loaded, so a
+    // start saved since the load is kept and a login consumed since the load stays consumed (a session
+    // gone from the store was destroyed or expired: its logins are not brought back). Starts of one
+    // session go one at a time in this process, so that each reads what the previous one saved.
+    this.#oneAtATime(source.id, (release) => {
+      readStoredSession(source, (err, stored) => {
+        if (err) {
+          release();
+          return callback(err);
+        }
+        this.#addAndSave(session, stored === undefined ? [] : this.#liveLogins(stored, Date.now()), verifier, state, context, (saveErr, handle) => {
+          release();
+          callback(saveErr, handle);
+        });
+      });
+    });
+  }
+
+  /** Runs `task` when no other start of session `id` is running in this process (in arrival order). */
+  #oneAtATime(id: string, task: (release: () => void) => void): void {
+    const run = (): void => {
+      let released = false;
+      task(() => {
+        if (released) return;
+        released = true;
+        const queue = this.#starting.get(id);
+        queue?.shift();
+        const next = queue?.[0];
+        if (next === undefined) this.#starting.delete(id);
+        else next();
+      });
+    };
+    const queue = this.#starting.get(id);
+    if (queue !== undefined) {
+      queue.push(run);
+      return;
+    }
+    this.#starting.set(id, [run]);
+    run();
+  }
+
+  #addAndSave(session: StoreSession, kept: Array<[string, StoredLogin]>, verifier: string, state: PendingLoginState, context: PendingLoginContext, callback: PendingLoginStoreCallback): void {
     const now = Date.now();
     const ttl = context.stateTTL * 1000;
-    const kept = this.#liveLogins(session, now);
     const handle = randomToken();
     kept.push([handle, { verifier, createdAt: now, ttl, state }]);
     const dropped = Math.max(0, kept.length - context.maxPendingLogins);
