@@ -38,6 +38,12 @@ export interface RedisApiLimitsOptions {
   secondMs?: number;
   /** Milliseconds to wait for Redis before failing with `LIMITS_UNAVAILABLE`. Default 1000. */
   commandTimeout?: number;
+  /**
+   * Longest time in milliseconds a granted request counts as in flight without an answer, so that the
+   * slots of a process that crashed mid-request free themselves. Keep it above the clients' `deadline`
+   * (15 s by default): a request still running past it stops counting. Default 120000 (tests shrink it).
+   */
+  inFlightMs?: number;
 }
 
 // Every script reads the time from Redis (TIME), so that processes with skewed clocks share one clock.
@@ -47,6 +53,7 @@ const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + ma
 const IN_FLIGHT_MS = 120_000;
 
 // KEYS: window, waiters, leases, ban, backoffs, quota. ARGV: id, family, maxRequests, interval, inFlightMs.
+// PEXPIRE takes whole milliseconds only, and `interval` may be fractional: expiries are rounded up.
 const TAKE = `${NOW}
 local id, family = ARGV[1], ARGV[2]
 local max, interval, inflight = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -67,7 +74,7 @@ if ahead < free then
   redis.call('ZREM', KEYS[2], id)
   redis.call('ZREM', KEYS[3], id)
   redis.call('ZADD', KEYS[1], now + inflight, id)
-  redis.call('PEXPIRE', KEYS[1], inflight + interval)
+  redis.call('PEXPIRE', KEYS[1], math.ceil(inflight + interval))
   return {'ok', 0}
 end
 local nextFree = interval
@@ -78,15 +85,21 @@ local wait = math.max(1, nextFree) + math.floor(over / max) * interval
 local lease = wait + interval + 1000
 redis.call('ZADD', KEYS[2], 'NX', now, id)
 redis.call('ZADD', KEYS[3], now + lease, id)
-redis.call('PEXPIRE', KEYS[2], lease)
-redis.call('PEXPIRE', KEYS[3], lease)
+redis.call('PEXPIRE', KEYS[2], math.ceil(lease))
+redis.call('PEXPIRE', KEYS[3], math.ceil(lease))
 return {'window', wait}`;
 
 // KEYS: window, waiters, leases. ARGV: id, sent (1/0), interval.
+// A sent request counts for `interval` from its answer even when an answer slower than the in-flight
+// lifetime finds its slot already trimmed (so no ZADD XX). The expiry only ever grows: the key may
+// hold slots in flight for longer.
 const RELEASE = `${NOW}
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
-if ARGV[2] == '1' then redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[3]), ARGV[1])
+if ARGV[2] == '1' then
+  local interval = math.ceil(tonumber(ARGV[3]))
+  redis.call('ZADD', KEYS[1], now + interval, ARGV[1])
+  if redis.call('PTTL', KEYS[1]) < interval then redis.call('PEXPIRE', KEYS[1], interval) end
 else redis.call('ZREM', KEYS[1], ARGV[1]) end
 return 1`;
 
@@ -131,6 +144,7 @@ export class RedisApiLimits implements ApiLimits {
   readonly #prefix: string;
   readonly #secondMs: number;
   readonly #commandTimeout: number;
+  readonly #inFlightMs: number;
 
   constructor(options: RedisApiLimitsOptions) {
     const o = parseOptions('RedisApiLimits', options, {
@@ -140,6 +154,7 @@ export class RedisApiLimits implements ApiLimits {
       interval: optional(positiveNumber('1000'), 1000),
       secondMs: optional(positiveNumber('1000'), 1000),
       commandTimeout: optional(positiveNumber('1000'), 1000),
+      inFlightMs: optional(positiveNumber('120000', { integer: true }), IN_FLIGHT_MS),
     }, '{ client: createClient(), prefix: "myapp:se-limits:" }');
     this.#client = o.client;
     this.#prefix = o.prefix;
@@ -147,12 +162,13 @@ export class RedisApiLimits implements ApiLimits {
     this.interval = o.interval;
     this.#secondMs = o.secondMs;
     this.#commandTimeout = o.commandTimeout;
+    this.#inFlightMs = o.inFlightMs;
   }
 
   async take(request: LimitRequest): Promise<LimitDecision> {
     const p = this.#prefix;
     const keys = [`${p}window`, `${p}waiters`, `${p}leases`, `${p}ban`, `${p}backoff`, `${p}quota:${request.quota}`];
-    const reply = await this.#eval(TAKE, keys, [request.id, request.family, String(this.maxRequests), String(this.interval), String(IN_FLIGHT_MS)]);
+    const reply = await this.#eval(TAKE, keys, [request.id, request.family, String(this.maxRequests), String(this.interval), String(this.#inFlightMs)]);
     const [reason, waitMs] = Array.isArray(reply) ? (reply as [unknown, unknown]) : [];
     if (reason === 'ok') return { ok: true };
     if (REASONS.includes(reason as LimitReason) && typeof waitMs === 'number') return { ok: false, reason: reason as LimitReason, waitMs };

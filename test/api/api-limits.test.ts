@@ -27,6 +27,18 @@ describe('MemoryApiLimits', () => {
     expect(await limits.take(req('d'))).toEqual({ ok: true });
   });
 
+  it('counts a sent request for the interval after its answer however long the answer took', async () => {
+    const clock = fakeClock();
+    const limits = new MemoryApiLimits({ maxRequests: 1, interval: 1000, now: clock.now });
+    expect(await limits.take(req('slow'))).toEqual({ ok: true });
+    // Far beyond any in-flight lifetime: in one process a slot in flight is held until its release.
+    clock.advance(600_000);
+    expect(await limits.take(req('next'))).toMatchObject({ ok: false, reason: 'window' });
+    await limits.release('next', false);
+    await limits.release('slow', true);
+    expect(await limits.take(req('later'))).toEqual({ ok: false, reason: 'window', waitMs: 1000 });
+  });
+
   it('serves waiters in arrival order and tells later ones a longer wait', async () => {
     const clock = fakeClock();
     const limits = new MemoryApiLimits({ maxRequests: 1, interval: 1000, now: clock.now });

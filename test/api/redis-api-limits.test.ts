@@ -155,6 +155,36 @@ describe('RedisApiLimits', () => {
     expect(await take(limits, 'd')).toMatchObject({ ok: false, reason: 'window' });
   });
 
+  it('counts a sent request for the interval after its answer even when the answer came after inFlightMs', async () => {
+    const p = prefix();
+    const limits = new RedisApiLimits({ client: redis, prefix: p, maxRequests: 1, interval: 60_000, inFlightMs: 50 });
+    expect(await take(limits, 'slow')).toEqual({ ok: true });
+    // 'next' queues until the in-flight lifetime of 'slow' ends (Redis's clock), then takes its slot:
+    // 'slow' has been trimmed from the window as a request whose answer never came.
+    let next = await take(limits, 'next');
+    for (let tries = 0; !next.ok && tries < 50; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, next.ok ? 0 : next.waitMs));
+      next = await take(limits, 'next');
+    }
+    expect(next).toEqual({ ok: true });
+    await limits.release('next', false);
+    // The slow answer arrives: 'slow' was sent, so it counts for the interval from now.
+    await limits.release('slow', true);
+    expect(await take(limits, 'later')).toMatchObject({ ok: false, reason: 'window' });
+    // Its key expires with the slot instead of lingering.
+    const ttl = Number(await redis.sendCommand(['PTTL', `${p}window`]));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+
+  it('takes a fractional interval (Redis expiries are whole milliseconds)', async () => {
+    const limits = new RedisApiLimits({ client: redis, prefix: prefix(), maxRequests: 1, interval: 1000.5 });
+    expect(await take(limits, 'a')).toEqual({ ok: true });
+    expect(await take(limits, 'b')).toMatchObject({ ok: false, reason: 'window' });
+    await limits.release('a', true);
+    expect(await take(limits, 'b')).toMatchObject({ ok: false, reason: 'window' });
+  });
+
   it('shares bans, backoffs and an exhausted quota', async () => {
     const p = prefix();
     const one = new RedisApiLimits({ client: redis, prefix: p });
@@ -183,5 +213,7 @@ describe('RedisApiLimits', () => {
   it('refuses malformed and unknown options', () => {
     expect(() => new RedisApiLimits({ client: {} as never })).toThrow(/options\.client/);
     expect(() => new RedisApiLimits({ client: redis, maxRequest: 3 } as never)).toThrow(/did you mean maxRequests/);
+    expect(() => new RedisApiLimits({ client: redis, inFlightMs: 0 })).toThrow(/options\.inFlightMs must be a positive integer .*e\.g\. inFlightMs: 120000/);
+    expect(() => new RedisApiLimits({ client: redis, inFlightMS: 50 } as never)).toThrow(/did you mean inFlightMs/);
   });
 });
