@@ -1,6 +1,5 @@
 import { isIPv6 } from 'node:net';
-import { isRecord } from '../util/is-record.js';
-import { nearestKey } from '../util/options-schema.js';
+import { func, optional, parseOptions, positiveNumber, type OptionRule } from '../util/options-schema.js';
 
 /** Options of one of the relay's rate limits (`rateLimit` for `GET /token`, `writeRateLimit` for `/redirect`). */
 export interface RateLimitOptions {
@@ -24,8 +23,6 @@ interface Bucket {
   tokens: number;
   updatedAt: number;
 }
-
-const KNOWN = ['burst', 'perSecond', 'maxClients', 'now'];
 
 /**
  * A token bucket per client address: each address holds up to `burst` requests and regains `perSecond`.
@@ -51,18 +48,22 @@ export class AddressRateLimiter {
    * @param defaults `burst` and `perSecond` when the options leave them out.
    */
   constructor(options: RateLimitOptions, defaults: { burst: number; perSecond: number }, option = 'tokenRelay: options.rateLimit') {
-    if (!isRecord(options)) throw new TypeError(`${option} must be an object or false (e.g. { burst: ${defaults.burst}, perSecond: ${defaults.perSecond} })`);
-    for (const key of Object.keys(options)) {
-      if (KNOWN.includes(key)) continue;
-      const near = nearestKey(key, KNOWN);
-      throw new TypeError(`${option}: unknown key ${JSON.stringify(key)}${near === undefined ? '' : ` (did you mean ${near}?)`}`);
-    }
-    this.#burst = positive(options.burst, defaults.burst, `${option}.burst`);
-    this.#perMs = positive(options.perSecond, defaults.perSecond, `${option}.perSecond`) / 1000;
-    this.#maxClients = positive(options.maxClients, 10_000, `${option}.maxClients`);
-    const now: unknown = options.now;
-    if (now !== undefined && typeof now !== 'function') throw new TypeError(`${option}.now must be a function (e.g. now: () => Date.now())`);
-    this.#now = typeof now === 'function' ? (now as () => number) : Date.now;
+    // These options sit inside a relay option, so a bad value is named by its whole path
+    // (`tokenRelay: options.rateLimit.burst`), as the relay's own messages name it.
+    const at = <T>(key: string, rule: OptionRule<T>): OptionRule<T> => (value) =>
+      rule(value, (what, example) => {
+        throw new TypeError(`${option}.${key} ${what} (e.g. ${key}: ${example})`);
+      });
+    const o = parseOptions(option, options, {
+      burst: at('burst', optional(positiveNumber(String(defaults.burst)), defaults.burst)),
+      perSecond: at('perSecond', optional(positiveNumber(String(defaults.perSecond)), defaults.perSecond)),
+      maxClients: at('maxClients', optional(positiveNumber('10000'), 10_000)),
+      now: at('now', optional(func<() => number>('() => Date.now()'), Date.now)),
+    }, `{ burst: ${defaults.burst}, perSecond: ${defaults.perSecond} }`);
+    this.#burst = o.burst;
+    this.#perMs = o.perSecond / 1000;
+    this.#maxClients = o.maxClients;
+    this.#now = o.now;
   }
 
   /** Takes one request from the bucket of `address` (a `req.ip`). */
@@ -97,12 +98,4 @@ export function clientOf(address: string): string {
   const right = tail === '' ? [] : tail.split(':');
   const groups = address.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
   return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '').toLowerCase()).join(':')}::/64`;
-}
-
-function positive(value: unknown, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`${name} must be a positive number (e.g. ${name.slice(name.lastIndexOf('.') + 1)}: ${fallback})`);
-  }
-  return value;
 }

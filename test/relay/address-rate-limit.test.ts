@@ -57,10 +57,24 @@ describe('AddressRateLimiter', () => {
     expect(limiter.take('c').allowed).toBe(false);
   });
 
-  it('throws a TypeError naming a bad or unknown key', () => {
-    expect(() => new AddressRateLimiter({ burst: 0 }, DEFAULTS)).toThrow(/tokenRelay: options\.rateLimit\.burst must be a positive number \(e\.g\. burst: 30\)/);
-    expect(() => new AddressRateLimiter({ perSecond: Number.NaN }, DEFAULTS, 'tokenRelay: options.writeRateLimit')).toThrow(/options\.writeRateLimit\.perSecond/);
-    expect(() => new AddressRateLimiter({ brust: 5 } as never, DEFAULTS)).toThrow(/unknown key "brust" \(did you mean burst\?\)/);
-    expect(() => new AddressRateLimiter({ now: 5 } as never, DEFAULTS)).toThrow(/options\.rateLimit\.now must be a function/);
+  it('refuses an unknown key as every options object does, naming it and the nearest known one', () => {
+    expect(() => new AddressRateLimiter({ brust: 5 } as never, DEFAULTS)).toThrow(TypeError);
+    expect(() => new AddressRateLimiter({ brust: 5 } as never, DEFAULTS)).toThrow('tokenRelay: options.rateLimit: unknown option "brust" (did you mean burst?)');
+    expect(() => new AddressRateLimiter({ persecond: 1 } as never, DEFAULTS, 'tokenRelay: options.writeRateLimit')).toThrow(
+      'tokenRelay: options.writeRateLimit: unknown option "persecond" (did you mean perSecond?)',
+    );
+    expect(() => new AddressRateLimiter({ window: 1 } as never, DEFAULTS)).toThrow(/unknown option "window"$/);
+    expect(() => new AddressRateLimiter(null as never, DEFAULTS)).toThrow(/^tokenRelay: options\.rateLimit: options must be an object \(e\.g\. \{ burst: 30, perSecond: 5 \}\)$/);
+  });
+
+  it('refuses a bad value naming its path, with the default as the example', () => {
+    const positive = (path: string, example: string): RegExp => new RegExp(`^${path.replaceAll('.', '\\.')} must be a positive number no greater than \\d+ \\(e\\.g\\. ${example.replaceAll('.', '\\.')}\\)$`);
+    expect(() => new AddressRateLimiter({ burst: 0 }, DEFAULTS)).toThrow(positive('tokenRelay: options.rateLimit.burst', 'burst: 30'));
+    expect(() => new AddressRateLimiter({ burst: '5' } as never, DEFAULTS)).toThrow(positive('tokenRelay: options.rateLimit.burst', 'burst: 30'));
+    expect(() => new AddressRateLimiter({ perSecond: Number.NaN }, { burst: 20, perSecond: 0.1 }, 'tokenRelay: options.writeRateLimit')).toThrow(
+      positive('tokenRelay: options.writeRateLimit.perSecond', 'perSecond: 0.1'),
+    );
+    expect(() => new AddressRateLimiter({ maxClients: Infinity }, DEFAULTS)).toThrow(positive('tokenRelay: options.rateLimit.maxClients', 'maxClients: 10000'));
+    expect(() => new AddressRateLimiter({ now: 5 } as never, DEFAULTS)).toThrow('tokenRelay: options.rateLimit.now must be a function (e.g. now: () => Date.now())');
   });
 });
