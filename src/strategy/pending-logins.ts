@@ -1,4 +1,6 @@
+import { EventEmitter } from 'node:events';
 import { StackExchangeError } from '../errors/stackexchange-error.js';
+import { MAX_TIMER_MS } from '../util/timers.js';
 import { interceptOnce } from '../util/intercept-once.js';
 import { logger } from '../util/debug.js';
 import { randomToken } from '../util/random.js';
@@ -163,10 +165,12 @@ export interface SessionPendingLoginStoreOptions {
  *
  * - `state` is a fresh 256-bit random value; the verifier and the metadata stay on the server.
  * - At most `maxPendingLogins` per session (the oldest is dropped), each valid `stateTTL` seconds.
- * - A pending login is used once: it is deleted when its callback arrives, whatever the outcome.
- * - The session is saved before passport continues (the redirect never precedes the save, and a
- *   consumed login is gone from the store before its code is exchanged); a failed save is a
- *   {@link SessionStoreError}.
+ * - A pending login is used once: it is deleted when its callback arrives, whatever the outcome. A
+ *   start saves the session before passport redirects (a failed save is a {@link SessionStoreError});
+ *   a callback writes nothing of its own: its login leaves the stored session with the login's
+ *   regenerated session or, when the login fails, with express-session's save at the end of the
+ *   request, and until its answer is sent a second callback of the same state in this process is
+ *   refused (`invalid_state`, no token request).
  * - The other tabs' pending logins survive passport's session regeneration at login (also with
  *   `keepSessionInfo: false`): they are moved into the regenerated session.
  * - A session that holds nothing but pending logins gets a cookie that lives `stateTTL` seconds, so
@@ -182,11 +186,14 @@ export interface SessionPendingLoginStoreOptions {
  * the later save wins, so one tab's login fails `invalid_state`); simultaneous first starts of a
  * browser with no session yet (two sessions, the browser keeps one cookie); a callback saving the
  * session while a start runs (the callback's save does not merge); two simultaneous callbacks of one
- * state may both exchange the code. Use `RedisPendingLoginStore` where that matters.
+ * state on two instances may both exchange the code (Stack Exchange takes a code once: one of them
+ * fails). Use `RedisPendingLoginStore` where that matters.
  */
 export class SessionPendingLoginStore implements PendingLoginStore {
   /** The session property holding the pending logins. */
   readonly key: string;
+  /** States whose callback is under way in this process (see `#claim`). */
+  readonly #claimed = new Set<string>();
   /** Starts under way by session ID, the running one first: a session's starts run one at a time. */
   readonly #starting = new Map<string, Array<() => void>>();
 
@@ -201,7 +208,7 @@ export class SessionPendingLoginStore implements PendingLoginStore {
     const pending = session[this.key];
     if (!isRecord(pending)) return [];
     return Object.entries(pending)
-      .filter((entry): entry is [string, StoredLogin] => isStoredLogin(entry[1]) && isLive(entry[1], now))
+      .filter((entry): entry is [string, StoredLogin] => isStoredLogin(entry[1]) && isLive(entry[1], now) && !this.#claimed.has(entry[0]))
       .sort((a, b) => a[1].createdAt - b[1].createdAt);
   }
 
@@ -277,17 +284,41 @@ export class SessionPendingLoginStore implements PendingLoginStore {
       callback(null, false, { message: 'Unable to verify the login request: unknown state', code: 'invalid_state' } satisfies InvalidStateInfo);
       return;
     }
+    if (this.#claimed.has(providedState)) {
+      callback(null, false, { message: 'Unable to verify the login request: its callback is already under way', code: 'invalid_state' } satisfies InvalidStateInfo);
+      return;
+    }
     const login = pending[providedState];
     Reflect.deleteProperty(pending, providedState);
     if (Object.keys(pending).length === 0) Reflect.deleteProperty(session, this.key);
     else this.#carryAcrossRegeneration(req, session);
-    saveSession(session, (err) => {
-      if (err) return callback(err);
-      if (!isStoredLogin(login) || !isLive(login, Date.now())) {
-        return callback(null, false, { message: 'The login request expired; please try again', code: 'invalid_state' } satisfies InvalidStateInfo);
-      }
-      return callback(null, login.verifier, login.state);
-    });
+    if (!isStoredLogin(login) || !isLive(login, Date.now())) {
+      callback(null, false, { message: 'The login request expired; please try again', code: 'invalid_state' } satisfies InvalidStateInfo);
+      return;
+    }
+    this.#claim(req, providedState, login);
+    callback(null, login.verifier, login.state);
+  }
+
+  /**
+   * Marks `state` as being used until the callback's answer is sent: no store write is needed to use a
+   * login once, because it leaves the stored session with the login's own write (the regenerated
+   * session) or, when the login fails, with express-session's save at the end of the request. Until
+   * then a second callback of the same state in this process is refused, and a start's merge does not
+   * bring the login back.
+   */
+  #claim(req: object, state: string, login: StoredLogin): void {
+    this.#claimed.add(state);
+    const release = (): void => {
+      this.#claimed.delete(state);
+    };
+    const res = (req as { res?: unknown }).res;
+    if (res instanceof EventEmitter) {
+      res.once('close', release);
+      return;
+    }
+    // No response to watch (a session middleware of another kind): the claim lasts as long as the login could.
+    setTimeout(release, Math.min(MAX_TIMER_MS, Math.max(0, login.createdAt + login.ttl - Date.now()))).unref();
   }
 
   /**

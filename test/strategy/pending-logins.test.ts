@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PENDING_LOGINS_KEY, SessionPendingLoginStore, isSessionStoreError, isStackExchangeError } from 'passport-stackexchange-oauth2';
 import type { PendingLoginContext, PendingLoginState } from 'passport-stackexchange-oauth2';
@@ -59,7 +60,8 @@ describe('PendingLoginStore', () => {
     expect(session.saves).toBe(1);
     expect(pending(session)?.[state]).toMatchObject({ verifier: 'v'.repeat(43), state: { meta: { returnTo: '/q/1' } } });
     expect(await finish(s, { session }, state)).toEqual(['v'.repeat(43), { returnTo: '/q/1' }]);
-    expect(session.saves).toBe(2);
+    // The callback writes nothing of its own: the login's (or the end of the request's) save does.
+    expect(session.saves).toBe(1);
     expect(pending(session)).toBeUndefined();
     const [again, info] = await finish(s, { session }, state);
     expect(again).toBe(false);
@@ -155,16 +157,34 @@ describe('PendingLoginStore', () => {
     expect(used.cookie.maxAge).toBe(86_400_000);
   });
 
-  it('reports a failed session save as SESSION_STORE with status 503, on start and on the callback', async () => {
+  it('reports a failed session save at the start as SESSION_STORE with status 503', async () => {
     const s = store();
     const session = fakeSession();
-    const state = await start(s, { session }, 'v'.repeat(43));
     session.failSave = true;
     const startError = await start(s, { session }, 'w'.repeat(43)).catch((err: unknown) => err);
     expect(isSessionStoreError(startError)).toBe(true);
     expect(startError).toMatchObject({ code: 'SESSION_STORE', status: 503 });
-    const finishError = await finish(s, { session }, state).catch((err: unknown) => err);
-    expect(finishError).toMatchObject({ code: 'SESSION_STORE', status: 503 });
+  });
+
+  it('refuses a second callback of a state while the first one is under way in this process, until its answer is sent', async () => {
+    const s = store();
+    const loaded = fakeSession();
+    const state = await start(s, { session: loaded }, 'v'.repeat(43), { returnTo: '/a' });
+    // Two requests of one browser, each with its own copy of the stored session (as express-session loads them).
+    const first = { session: structuredClone({ ...loaded, save: undefined }), res: new EventEmitter() };
+    const second = { session: structuredClone({ ...loaded, save: undefined }) };
+    expect(await finish(s, first, state)).toEqual(['v'.repeat(43), { returnTo: '/a' }]);
+    const [verifier, info] = await finish(s, second, state);
+    expect(verifier).toBe(false);
+    expect(info).toEqual({ message: expect.stringMatching(/already under way/) as unknown, code: 'invalid_state' });
+    // A start merging from a store that still holds the login (its removal is not saved yet) does not bring it back.
+    const merging = fakeSession();
+    const other = await start(s, { session: merging, sessionID: 'sid', sessionStore: { get: (_id: string, cb: (err: unknown, stored?: unknown) => void) => setImmediate(() => cb(null, structuredClone({ ...loaded, save: undefined }))) } }, 'w'.repeat(43));
+    expect(Object.keys(pending(merging) ?? {})).toEqual([other]);
+    // Once the first answer is sent, the claim is gone (the login itself left the session with it).
+    first.res.emit('close');
+    const third = { session: structuredClone({ ...loaded, save: undefined }) };
+    expect((await finish(s, third, state))[0]).toBe('v'.repeat(43));
   });
 
   it('needs a session', async () => {
