@@ -118,7 +118,11 @@ export interface FilterDefinition {
   unsafe: boolean;
 }
 
-const DEFAULT_FILTER: ResolvedFilter = { name: 'default', included: builtInFields('default'), unsafe: false, isDefault: true };
+// Built once, not per request: every request naming a built-in shares its definition (never mutated:
+// a filter made from one copies its fields).
+const BUILT_IN: ReadonlyMap<string, ResolvedFilter> = new Map(
+  BUILT_IN_FILTERS.map((name): [string, ResolvedFilter] => [name, Object.freeze({ name, included: builtInFields(name), unsafe: false, isDefault: name === 'default' })]),
+);
 
 // Canonical stored form: [included fields sorted, unsafe as 0/1]. The base is already folded in.
 function encode(included: ReadonlySet<string>, unsafe: boolean): string {
@@ -144,12 +148,11 @@ function decode(name: string): ResolvedFilter | undefined {
 
 /** The filter a `filter` parameter names; `default` when absent. Throws `bad_parameter` for an unknown one. */
 export function resolveFilter(name: string | undefined): ResolvedFilter {
-  if (name === undefined || name === '' || name === 'default') return DEFAULT_FILTER;
-  if ((BUILT_IN_FILTERS as readonly string[]).includes(name)) {
-    return { name, included: builtInFields(name as BuiltIn), unsafe: false, isDefault: false };
-  }
-  const custom = decode(name);
-  if (!custom) throw new ApiFailure(400, `filter: no filter named ${JSON.stringify(name)} exists`);
+  const wanted = name === undefined || name === '' ? 'default' : name;
+  const builtIn = BUILT_IN.get(wanted);
+  if (builtIn) return builtIn;
+  const custom = decode(wanted);
+  if (!custom) throw new ApiFailure(400, `filter: no filter named ${JSON.stringify(wanted)} exists`);
   return custom;
 }
 

@@ -158,6 +158,17 @@ describe('units', () => {
     expect(() => resolveFilter(forged)).toThrow(ApiFailure);
   });
 
+  it('resolveFilter: each built-in is built once, and a filter made from it leaves it as it was', () => {
+    for (const name of ['default', 'withbody', 'none', 'total']) expect(resolveFilter(name)).toBe(resolveFilter(name));
+    expect(resolveFilter(undefined)).toBe(resolveFilter('default'));
+    const before = [...resolveFilter('withbody').included].sort();
+    createFilter({ base: 'withbody', include: ['.total'], exclude: ['question.body', '.items'], unsafe: true });
+    expect(resolveFilter('withbody')).toMatchObject({ name: 'withbody', unsafe: false, isDefault: false });
+    expect([...resolveFilter('withbody').included].sort()).toEqual(before);
+    expect(before).toContain('question.body');
+    expect(before).not.toContain('.total');
+  });
+
   it('createFilter: a custom base, include then exclude', () => {
     const first = createFilter({ base: 'none', include: ['.total', 'user.user_id'], exclude: [], unsafe: false });
     const second = createFilter({ base: first.name, include: ['user.about_me'], exclude: ['.total'], unsafe: false });
