@@ -405,24 +405,17 @@ export class StackExchangeClient {
     const shared = inFlight.run(
       key,
       async (sharedSignal) => {
-        // The shared work keeps its own deadline: a joiner's deadline or abort ends only its wait.
-        const limit = deadline(this.#options.deadline, [sharedSignal]);
-        const run = { ...ctx, signal: limit.signal, deadlineAt: now() + this.#options.deadline };
+        // The shared work runs while anyone waits for it: each caller's own deadline or abort ends
+        // only its wait, and the work's signal aborts once the last caller has left.
+        const run = { ...ctx, signal: sharedSignal, deadlineAt: now() + this.#options.deadline };
         const retry = this.#options.retry;
         const attempt = (): Promise<ApiResponse<unknown>> => this.#send<unknown>(prepared, run);
-        try {
-          const answer = retry === false ? await attempt() : await withRetry(attempt, retry, limit.signal);
-          if (cache !== false) {
-            const group = prepared.withToken ? this.#group : undefined;
-            await this.#cacheStep('store', () => cache.set(key, JSON.stringify(answer.raw), this.#options.cacheTTL, group));
-          }
-          return answer;
-        } catch (error) {
-          if (limit.timedOut && !sharedSignal.aborted && (error === limit.signal.reason || !(error instanceof StackExchangeError))) throw this.#deadlineError(info, error);
-          throw error;
-        } finally {
-          limit.dispose();
+        const answer = retry === false ? await attempt() : await withRetry(attempt, retry, sharedSignal);
+        if (cache !== false) {
+          const group = prepared.withToken ? this.#group : undefined;
+          await this.#cacheStep('store', () => cache.set(key, JSON.stringify(answer.raw), this.#options.cacheTTL, group));
         }
+        return answer;
       },
       ctx.signal,
     );

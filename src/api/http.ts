@@ -1,7 +1,6 @@
 import { NetworkErrorCode, StackExchangeNetworkError } from '../errors/network-error.js';
-import { boundedExchange, type BoundedAnswer } from '../util/bounded-exchange.js';
+import { ExchangeTimeout, boundedExchange, type BoundedAnswer } from '../util/bounded-exchange.js';
 import { rootMessage, safeCause } from '../util/safe-cause.js';
-import { deadline } from '../util/timers.js';
 
 /** One HTTP exchange with the API. */
 export interface HttpRequest {
@@ -50,22 +49,21 @@ function failed(req: HttpRequest, what: string, cause?: unknown, status: 502 | 5
  * {@link safeCause}). When `signal` aborts before the whole answer arrived: its `reason`, as is.
  */
 export async function sendRequest(req: HttpRequest): Promise<HttpAnswer> {
-  req.signal?.throwIfAborted();
-  const limit = deadline(req.timeout, [req.signal]);
   let answer: BoundedAnswer;
   try {
     answer = await boundedExchange({
       url: req.url,
       method: req.method,
       headers: req.headers,
-      signal: limit.signal,
+      signal: req.signal,
+      timeout: req.timeout,
       maxBytes: req.maxBytes,
       fetch: req.fetch,
       ...(req.body === undefined ? {} : { body: req.body }),
     });
   } catch (error) {
     if (req.signal?.aborted) throw req.signal.reason as unknown;
-    if (limit.timedOut) {
+    if (error instanceof ExchangeTimeout) {
       throw new StackExchangeNetworkError(`${req.method} ${req.apiMethod}: no answer within ${req.timeout} ms`, {
         code: NetworkErrorCode.Timeout,
         method: req.apiMethod,
@@ -73,8 +71,6 @@ export async function sendRequest(req: HttpRequest): Promise<HttpAnswer> {
       });
     }
     throw failed(req, `the request failed (${rootMessage(error)})`, error);
-  } finally {
-    limit.dispose();
   }
 
   const { status, contentType, body } = answer;

@@ -3,8 +3,7 @@ import { logger } from '../util/debug.js';
 import { splitScopeList } from '../util/scope-list.js';
 import { isRecord } from '../util/is-record.js';
 import { safeCause } from '../util/safe-cause.js';
-import { boundedExchange } from '../util/bounded-exchange.js';
-import { deadline } from '../util/timers.js';
+import { ExchangeTimeout, boundedExchange } from '../util/bounded-exchange.js';
 
 /** What {@link exchangeCode} needs to trade an authorization code for a token. */
 export interface TokenExchangeRequest {
@@ -145,7 +144,6 @@ export async function requestToken(req: TokenExchangeRequest): Promise<TokenAnsw
     if (!PROTECTED_TOKEN_PARAMS.includes(name)) form.set(name, value);
   }
 
-  const limit = deadline(req.timeout, []);
   try {
     const answer = await boundedExchange({
       url: req.tokenURL,
@@ -157,7 +155,7 @@ export async function requestToken(req: TokenExchangeRequest): Promise<TokenAnsw
         accept: 'application/json',
       },
       body: form.toString(),
-      signal: limit.signal,
+      timeout: req.timeout,
       maxBytes: MAX_TOKEN_ANSWER_BYTES,
       fetch: req.fetch,
     });
@@ -166,12 +164,10 @@ export async function requestToken(req: TokenExchangeRequest): Promise<TokenAnsw
     return { status: answer.status, contentType: answer.contentType, body: answer.body };
   } catch (err) {
     if (err instanceof TokenError) throw err;
-    if (limit.timedOut) {
+    if (err instanceof ExchangeTimeout) {
       throw new TokenError(`The token endpoint did not answer within ${req.timeout} ms`, { code: TokenErrorCode.Timeout, cause: safeCause(err) });
     }
     throw new TokenError('The token endpoint could not be reached', { code: TokenErrorCode.Network, cause: safeCause(err) });
-  } finally {
-    limit.dispose();
   }
 }
 

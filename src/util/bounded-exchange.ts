@@ -3,6 +3,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { onAbort } from './abortable.js';
+import { MAX_TIMER_MS, deadline } from './timers.js';
 
 /** One HTTP request whose answer is read up to a size limit. */
 export interface BoundedRequest {
@@ -12,8 +14,10 @@ export interface BoundedRequest {
   headers: Readonly<Record<string, string>>;
   /** A form-encoded body. */
   body?: string;
-  /** Aborts the exchange wherever it is (the caller's cancellation and its timeout, combined). */
-  signal: AbortSignal;
+  /** The caller's cancellation: aborts the exchange wherever it is. */
+  signal?: AbortSignal | undefined;
+  /** Milliseconds for the whole exchange, body included; past it the exchange fails with {@link ExchangeTimeout}. */
+  timeout: number;
   /** The most bytes of (decompressed) body read; beyond, the answer's `body` is `undefined`. */
   maxBytes: number;
   /**
@@ -30,6 +34,14 @@ export interface BoundedAnswer {
   contentType: string;
   /** The body as UTF-8 text, or `undefined` when it passed `maxBytes` (the rest was not read). */
   body: string | undefined;
+}
+
+/** The exchange took longer than its `timeout`. */
+export class ExchangeTimeout extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+    this.name = 'TimeoutError';
+  }
 }
 
 // Bodies up to this size are inflated in one synchronous step (at most `maxBytes` of output, so a
@@ -89,10 +101,24 @@ function viaNode(req: BoundedRequest): Promise<BoundedAnswer> {
   if (transport === undefined) return Promise.reject(new TypeError(`unsupported protocol ${url.protocol}`));
   return new Promise<BoundedAnswer>((resolve, reject) => {
     let settled = false;
+    // A plain timer and one abort subscription: no AbortController per request on this path.
+    const timer = setTimeout(() => {
+      settle(() => reject(new ExchangeTimeout(req.timeout)));
+      outgoing.destroy();
+    }, Math.min(Math.max(req.timeout, 1), MAX_TIMER_MS));
+    const { signal } = req;
+    const unsubscribe =
+      signal === undefined
+        ? undefined
+        : onAbort(signal, () => {
+            settle(() => reject(signal.reason));
+            outgoing.destroy();
+          });
     const settle = (finish: () => void): void => {
       if (settled) return;
       settled = true;
-      req.signal.removeEventListener('abort', onAbort);
+      clearTimeout(timer);
+      unsubscribe?.();
       finish();
     };
     const headers: Record<string, string | number> = { ...req.headers };
@@ -128,12 +154,7 @@ function viaNode(req: BoundedRequest): Promise<BoundedAnswer> {
         if (!ended) settle(() => reject(new Error('the connection closed before the whole answer arrived')));
       });
     });
-    const onAbort = (): void => {
-      settle(() => reject(req.signal.reason as Error));
-      outgoing.destroy();
-    };
     outgoing.on('error', (error) => settle(() => reject(error)));
-    req.signal.addEventListener('abort', onAbort, { once: true });
     outgoing.end(req.body);
   });
 }
@@ -157,20 +178,22 @@ async function readFetchBody(res: Response, maxBytes: number): Promise<string | 
 }
 
 async function viaFetch(req: BoundedRequest, fetchImpl: typeof fetch): Promise<BoundedAnswer> {
+  const limit = deadline(req.timeout, [req.signal]);
+  const signal = limit.signal;
   // An injected fetch may ignore the signal: stop waiting for it anyway, or a request (and its rate
   // slot) could be held forever.
   let rejectAborted: (reason: unknown) => void = () => undefined;
   const aborted = new Promise<never>((_resolve, reject) => (rejectAborted = reject));
   aborted.catch(() => undefined);
-  const onAbort = (): void => rejectAborted(req.signal.reason);
-  req.signal.addEventListener('abort', onAbort, { once: true });
+  const stopWaiting = (): void => rejectAborted(limit.timedOut ? new ExchangeTimeout(req.timeout) : signal.reason);
+  signal.addEventListener('abort', stopWaiting, { once: true });
   try {
     const res = await Promise.race([
       fetchImpl(req.url, {
         method: req.method,
         headers: req.headers,
         redirect: 'manual',
-        signal: req.signal,
+        signal,
         ...(req.body === undefined ? {} : { body: req.body }),
       }),
       aborted,
@@ -184,8 +207,12 @@ async function viaFetch(req: BoundedRequest, fetchImpl: typeof fetch): Promise<B
     }
     const body = await Promise.race([readFetchBody(res, req.maxBytes), aborted]);
     return { status: res.status, contentType, body };
+  } catch (error) {
+    if (limit.timedOut) throw new ExchangeTimeout(req.timeout);
+    throw error;
   } finally {
-    req.signal.removeEventListener('abort', onAbort);
+    signal.removeEventListener('abort', stopWaiting);
+    limit.dispose();
   }
 }
 
@@ -194,10 +221,11 @@ async function viaFetch(req: BoundedRequest, fetchImpl: typeof fetch): Promise<B
  * following a redirect. A body past the limit is not read further and comes back as `undefined`, so a
  * huge answer or a gzip bomb costs at most the limit in memory.
  *
- * @throws `signal.reason` once the signal aborts (also when an injected fetch ignores it); otherwise
- * the transport's own error (refused connection, reset, undecodable body), for the caller to classify.
+ * @throws {@link ExchangeTimeout} past `timeout`, `signal.reason` once the signal aborts (both also
+ * when an injected fetch ignores its signal); otherwise the transport's own error (refused
+ * connection, reset, undecodable body), for the caller to classify.
  */
 export async function boundedExchange(req: BoundedRequest): Promise<BoundedAnswer> {
-  req.signal.throwIfAborted();
+  req.signal?.throwIfAborted();
   return req.fetch === undefined ? viaNode(req) : viaFetch(req, req.fetch);
 }

@@ -28,7 +28,7 @@ interface Store {
 /** The store with the limits the strategy would pass (`stateTTL`, `maxPendingLogins`). */
 const store = (stateTTL = 600, maxPendingLogins = 10): Store => ({ inner: new SessionPendingLoginStore(), context: { stateTTL, maxPendingLogins } });
 
-function start(s: Store, req: { session?: object }, verifier: string, meta?: object): Promise<string> {
+function start(s: Store, req: { session?: object; sessionID?: string; sessionStore?: object }, verifier: string, meta?: object): Promise<string> {
   const state: PendingLoginState = { scope: [], ...(meta === undefined ? {} : { meta }) };
   return new Promise((resolve, reject) => s.inner.store(req, verifier, state, s.context, (err, handle) => (err ? reject(err) : resolve(handle as string))));
 }
