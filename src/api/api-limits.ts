@@ -94,8 +94,12 @@ export class MemoryApiLimits implements ApiLimits {
   readonly #secondMs: number;
   readonly #now: () => number;
   readonly #date: () => number;
-  // Slot id → when it stops counting (Infinity while in flight).
-  readonly #slots = new Map<string, number>();
+  // Slots of requests in flight (granted, not yet answered).
+  readonly #inFlight = new Set<string>();
+  // When each sent request stops counting, oldest first: `interval` after its answer on a monotonic
+  // clock, so the list is in order and expired ones leave from the front (no scan per request).
+  #sent: number[] = [];
+  #sentHead = 0;
   // Queued ids in arrival order (a Map keeps insertion order).
   readonly #waiters = new Map<string, Waiter>();
   readonly #backoffs = new Map<string, number>();
@@ -128,21 +132,24 @@ export class MemoryApiLimits implements ApiLimits {
     const backoffUntil = this.#backoffs.get(family) ?? 0;
     if (backoffUntil > now) return { ok: false, reason: 'backoff', waitMs: backoffUntil - now };
 
-    let nextFree = Infinity;
-    for (const [slot, until] of this.#slots) {
-      if (until <= now) this.#slots.delete(slot);
-      else nextFree = Math.min(nextFree, until - now);
+    while (this.#sentHead < this.#sent.length && (this.#sent[this.#sentHead] ?? 0) <= now) this.#sentHead++;
+    if (this.#sentHead > 1024 && this.#sentHead * 2 > this.#sent.length) {
+      this.#sent = this.#sent.slice(this.#sentHead);
+      this.#sentHead = 0;
     }
+    const oldest = this.#sent[this.#sentHead];
+    const nextFree = oldest === undefined ? Infinity : oldest - now;
+    const counted = this.#inFlight.size + this.#sent.length - this.#sentHead;
     let ahead = 0;
     for (const [waiter, { lease }] of this.#waiters) {
       if (waiter === id) break;
       if (lease <= now) this.#waiters.delete(waiter);
       else ahead++;
     }
-    const free = this.maxRequests - this.#slots.size;
+    const free = this.maxRequests - counted;
     if (ahead < free) {
       this.#waiters.delete(id);
-      this.#slots.set(id, Infinity);
+      this.#inFlight.add(id);
       return { ok: true };
     }
     // Slots still in flight free no sooner than `interval` after their answer.
@@ -157,10 +164,7 @@ export class MemoryApiLimits implements ApiLimits {
 
   release(id: string, sent: boolean): Promise<void> {
     this.#waiters.delete(id);
-    if (this.#slots.has(id)) {
-      if (sent) this.#slots.set(id, this.#now() + this.interval);
-      else this.#slots.delete(id);
-    }
+    if (this.#inFlight.delete(id) && sent) this.#sent.push(this.#now() + this.interval);
     return Promise.resolve();
   }
 
