@@ -154,13 +154,23 @@ function result(name: string, latencies: number[], seconds: number, apiCalls: nu
   return { name, logins, seconds, perSecond: logins / seconds, p50: at(0.5), p95: at(0.95), apiCallsPerLogin: apiCalls / logins, sessionWritesPerLogin: writes / logins };
 }
 
+/** Both apps' results, and their ratio round by round. */
+export interface LoginComparison {
+  ours: LoginBenchResult;
+  plain: LoginBenchResult;
+  /** ours/plain logins per second in each round (the two run back to back, in alternating order). */
+  roundRatios: number[];
+  /** The median of `roundRatios`: robust to a round that a busy machine slowed for one of the two. */
+  medianRatio: number;
+}
+
 /**
  * Login cycles per second through this package (router + `req.stackexchange`) against plain
  * passport-oauth2 (pkce + state, a route fetching `/me`), interleaved in rounds in one process so
  * that warm-up and machine noise fall on both alike. The API limit is lifted for ours (plain
  * passport-oauth2 has none).
  */
-export async function benchLogins(se: Sandbox, total: number, concurrency: number): Promise<LoginBenchResult[]> {
+export async function benchLogins(se: Sandbox, total: number, concurrency: number, rounds = 20): Promise<LoginComparison> {
   const ours = await oursApp(se);
   const plain = await plainApp(se);
   const apiCalls = (): number => se.requests.filter((r) => r.path.startsWith('/2.3/')).length;
@@ -169,25 +179,31 @@ export async function benchLogins(se: Sandbox, total: number, concurrency: numbe
       await cycle(ours.url);
       await cycle(plain.url);
     }
-    const rounds = 10;
     const perRound = Math.max(1, Math.round(total / rounds));
+    const roundRatios: number[] = [];
     const timing = { ours: { latencies: [] as number[], seconds: 0, api: 0, writes: 0 }, plain: { latencies: [] as number[], seconds: 0, api: 0, writes: 0 } };
     for (let r = 0; r < rounds; r++) {
       // Alternate which one goes first, so neither always runs on a warmer process.
       const order = r % 2 === 0 ? (['ours', 'plain'] as const) : (['plain', 'ours'] as const);
+      const seconds = { ours: 0, plain: 0 };
       for (const which of order) {
         const app = which === 'ours' ? ours : plain;
         const t = timing[which];
         se.reset();
         const writesBefore = app.store.writes;
-        t.seconds += await round(app.url, perRound, concurrency, t.latencies);
+        seconds[which] = await round(app.url, perRound, concurrency, t.latencies);
+        t.seconds += seconds[which];
         t.api += apiCalls();
         t.writes += app.store.writes - writesBefore;
       }
+      roundRatios.push(seconds.plain / seconds.ours);
     }
     const oursResult = result('StackExchangeStrategy + router', timing.ours.latencies, timing.ours.seconds, timing.ours.api, timing.ours.writes);
     const plainResult = result('passport-oauth2 (pkce + state)', timing.plain.latencies, timing.plain.seconds, timing.plain.api, timing.plain.writes);
-    return [oursResult, plainResult];
+    const sorted = [...roundRatios].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    const medianRatio = sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+    return { ours: oursResult, plain: plainResult, roundRatios, medianRatio };
   } finally {
     await ours.close();
     await plain.close();
