@@ -80,7 +80,8 @@ function isTooLarge(error: unknown): boolean {
 /** The body decompressed, at most `maxBytes` of it; `undefined` beyond. */
 async function decode(raw: Buffer, encoding: string, maxBytes: number): Promise<string | undefined> {
   const inflater = inflaterOf(encoding, raw);
-  if (inflater === undefined) return raw.toString('utf8');
+  // An empty body (a 204, or a server that labels nothing as gzip) has nothing to inflate.
+  if (inflater === undefined || raw.length === 0) return raw.toString('utf8');
   const options = { maxOutputLength: Math.max(1, Math.min(maxBytes, bufferConstants.MAX_LENGTH)) };
   try {
     const out = raw.length <= SYNC_INFLATE_BYTES ? inflaters[inflater].sync(raw, options) : await inflaters[inflater].async(raw, options);

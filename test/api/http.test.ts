@@ -33,6 +33,9 @@ beforeAll(async () => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.write('{"items":', () => res.destroy());
         return;
+      case '/empty-gzip':
+        res.writeHead(400, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end();
+        return;
       case '/bomb':
         res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(bomb);
         return;
@@ -122,6 +125,11 @@ describe.each([
     const deafBody = (async () => new Response(endless, { status: 200 })) as typeof fetch;
     const bodyError = await sendRequest(request('/gzip', { fetch: deafBody, timeout: 100 })).catch((e: unknown) => e);
     expect(bodyError).toMatchObject({ code: 'NETWORK_TIMEOUT' });
+  });
+
+  it('reads an empty body labelled gzip as empty (not JSON: NETWORK_FAILED 502, not a zlib error)', async () => {
+    const error = await sendRequest(request('/empty-gzip')).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'NETWORK_FAILED', status: 502, message: 'GET /me: the answer is not JSON (HTTP 400, application/json)' });
   });
 
   it('fails (NETWORK_FAILED, 503) when the server drops the connection in the middle of the body', async () => {
