@@ -96,8 +96,8 @@ export class MemoryApiLimits implements ApiLimits {
   readonly #date: () => number;
   // Slots of requests in flight (granted, not yet answered).
   readonly #inFlight = new Set<string>();
-  // When each sent request stops counting, oldest first: `interval` after its answer on a monotonic
-  // clock, so the list is in order and expired ones leave from the front (no scan per request).
+  // When each sent request stops counting, soonest first (`interval` after its answer: with a monotonic
+  // clock each one goes at the end), so expired ones leave from the front with no scan per request.
   #sent: number[] = [];
   #sentHead = 0;
   // Queued ids in arrival order (a Map keeps insertion order).
@@ -164,8 +164,25 @@ export class MemoryApiLimits implements ApiLimits {
 
   release(id: string, sent: boolean): Promise<void> {
     this.#waiters.delete(id);
-    if (this.#inFlight.delete(id) && sent) this.#sent.push(this.#now() + this.interval);
+    if (this.#inFlight.delete(id) && sent) this.#addSent(this.#now() + this.interval);
     return Promise.resolve();
+  }
+
+  /** Records when a sent request stops counting, keeping the list in order even if the clock stepped back. */
+  #addSent(until: number): void {
+    const sent = this.#sent;
+    if (sent.length === this.#sentHead || (sent[sent.length - 1] ?? 0) <= until) {
+      sent.push(until);
+      return;
+    }
+    let low = this.#sentHead;
+    let high = sent.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((sent[middle] ?? 0) <= until) low = middle + 1;
+      else high = middle;
+    }
+    sent.splice(low, 0, until);
   }
 
   backoff(family: string, seconds: number): Promise<void> {

@@ -1,5 +1,6 @@
 import type { StackExchangeApiError } from '../errors/api-error.js';
 import { func, optional, parseOptions, passThrough, positiveNumber, type OptionRule } from '../util/options-schema.js';
+import { userAgentOption } from '../util/user-agent.js';
 import { MAX_TIMER_MS } from '../util/timers.js';
 import { isApiLimits, sharedApiLimits, type ApiLimits } from './api-limits.js';
 import { isResponseCache, sharedResponseCache, type ResponseCache } from './response-cache.js';
@@ -149,11 +150,6 @@ const siteRule: OptionRule<string> = (value, fail) => {
   return typeof value === 'string' && /^[A-Za-z0-9.-]+$/.test(value) ? value : fail('must be a site name or domain', "'stackoverflow'");
 };
 
-const userAgentRule: OptionRule<string | undefined> = (value, fail) => {
-  if (value === undefined) return undefined;
-  return typeof value === 'string' && !/[\r\n]/.test(value) ? value : fail('must be a single-line string', "'my-app/1.0'");
-};
-
 const retryRule: OptionRule<ResolvedRetryOptions | false> = (value, fail) => {
   if (value === false) return false;
   if (value !== undefined && (typeof value !== 'object' || value === null)) return fail('must be an object or false', '{ retries: 3 }');
@@ -178,7 +174,7 @@ const SCHEMA = {
   accessToken: tokenRule,
   site: siteRule,
   apiURL: apiURLRule,
-  userAgent: userAgentRule,
+  userAgent: optional(userAgentOption("'my-app/1.0'"), undefined),
   fetch: optional(func<typeof fetch>('globalThis.fetch'), undefined),
   timeout: optional(ms('10000'), 10_000),
   deadline: optional(ms('15000'), 15_000),

@@ -4,7 +4,7 @@ import { func, nonEmptyString, oneOf, optional, parseOptions, passThrough, posit
 import type { OptionRule, ParsedOptions } from '../util/options-schema.js';
 import { splitScopeList } from '../util/scope-list.js';
 import { MAX_TIMER_MS, realSleep } from '../util/timers.js';
-import { userAgent as fullUserAgent } from '../util/user-agent.js';
+import { userAgent as fullUserAgent, userAgentOption } from '../util/user-agent.js';
 import { isAppId } from './relay-keys.js';
 
 /** Waits `ms` milliseconds, or rejects when `signal` aborts. */
@@ -147,7 +147,7 @@ const COMMON = {
   timeout: optional(positiveNumber('300000', { integer: true, max: MAX_TIMER_MS }), 300_000),
   signal: optional(passThrough(isSignal, 'must be an AbortSignal', 'AbortSignal.timeout(60000)'), undefined),
   fetch: optional(func<typeof fetch>('globalThis.fetch'), undefined),
-  userAgent: optional(nonEmptyString("'my-cli/1.0'"), undefined),
+  userAgent: optional(userAgentOption("'my-cli/1.0'"), undefined),
   sleep: optional(func<LoginSleep>('(ms, signal) => setTimeout(ms, undefined, { signal })'), undefined),
 };
 

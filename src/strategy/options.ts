@@ -10,7 +10,7 @@ import type { OptionRule, RuleFailure } from '../util/options-schema.js';
 import { PENDING_LOGINS_KEY } from './pending-logins.js';
 import type { PendingLoginStore } from './pending-logins.js';
 import { splitScopeList } from '../util/scope-list.js';
-import { userAgent } from '../util/user-agent.js';
+import { userAgent, userAgentOption } from '../util/user-agent.js';
 import { MAX_TIMER_MS } from '../util/timers.js';
 
 /** The OAuth scopes Stack Exchange knows. */
@@ -243,7 +243,7 @@ const STRATEGY_SCHEMA = {
   authorizationURL: optional(urlRule(JSON.stringify(STRATEGY_DEFAULTS.authorizationURL)), STRATEGY_DEFAULTS.authorizationURL as string),
   tokenURL: optional(urlRule(JSON.stringify(STRATEGY_DEFAULTS.tokenURL)), STRATEGY_DEFAULTS.tokenURL as string),
   apiURL: optional(urlRule(JSON.stringify(STRATEGY_DEFAULTS.apiURL)), STRATEGY_DEFAULTS.apiURL as string),
-  userAgent: optional(nonEmptyString('"my-app/1.0 (+https://app.example)"'), undefined),
+  userAgent: optional(userAgentOption('"my-app/1.0 (+https://app.example)"'), undefined),
   passReqToCallback: optional(boolean('true'), false),
   fetch: optional(func<typeof fetch>('globalThis.fetch'), undefined),
   apiLimits: optional(passThrough(isApiLimits, 'must be an ApiLimits (take, release, backoff, ban, quota)', 'new MemoryApiLimits()'), undefined),

@@ -1,6 +1,4 @@
-import { EventEmitter } from 'node:events';
 import { StackExchangeError } from '../errors/stackexchange-error.js';
-import { MAX_TIMER_MS } from '../util/timers.js';
 import { interceptOnce } from '../util/intercept-once.js';
 import { logger } from '../util/debug.js';
 import { randomToken } from '../util/random.js';
@@ -153,6 +151,9 @@ function sessionOf(req: object): StoreSession | StackExchangeError {
   return session as StoreSession;
 }
 
+/** How long one start may hold its session's queue (a stalled session store), in milliseconds. */
+const START_TURN_MS = 10_000;
+
 /** Options of {@link SessionPendingLoginStore}. */
 export interface SessionPendingLoginStoreOptions {
   /** The session property holding the pending logins. Default `'stackexchangePending'`. */
@@ -169,8 +170,9 @@ export interface SessionPendingLoginStoreOptions {
  *   start saves the session before passport redirects (a failed save is a {@link SessionStoreError});
  *   a callback writes nothing of its own: its login leaves the stored session with the login's
  *   regenerated session or, when the login fails, with express-session's save at the end of the
- *   request, and until its answer is sent a second callback of the same state in this process is
- *   refused (`invalid_state`, no token request).
+ *   request, and this process remembers the state as used until the login would have expired, so a
+ *   second callback of it here is refused (`invalid_state`, no token request), even when that save
+ *   never happened (the browser went away, the store failed).
  * - The other tabs' pending logins survive passport's session regeneration at login (also with
  *   `keepSessionInfo: false`): they are moved into the regenerated session.
  * - A session that holds nothing but pending logins gets a cookie that lives `stateTTL` seconds, so
@@ -192,8 +194,8 @@ export interface SessionPendingLoginStoreOptions {
 export class SessionPendingLoginStore implements PendingLoginStore {
   /** The session property holding the pending logins. */
   readonly key: string;
-  /** States whose callback is under way in this process (see `#claim`). */
-  readonly #claimed = new Set<string>();
+  /** States used by a callback in this process, with when their login would have expired (see `#claim`). */
+  readonly #claimed = new Map<string, number>();
   /** Starts under way by session ID, the running one first: a session's starts run one at a time. */
   readonly #starting = new Map<string, Array<() => void>>();
 
@@ -208,7 +210,7 @@ export class SessionPendingLoginStore implements PendingLoginStore {
     const pending = session[this.key];
     if (!isRecord(pending)) return [];
     return Object.entries(pending)
-      .filter((entry): entry is [string, StoredLogin] => isStoredLogin(entry[1]) && isLive(entry[1], now) && !this.#claimed.has(entry[0]))
+      .filter((entry): entry is [string, StoredLogin] => isStoredLogin(entry[1]) && isLive(entry[1], now) && !this.#isClaimed(entry[0], now))
       .sort((a, b) => a[1].createdAt - b[1].createdAt);
   }
 
@@ -242,15 +244,20 @@ export class SessionPendingLoginStore implements PendingLoginStore {
   #oneAtATime(id: string, task: (release: () => void) => void): void {
     const run = (): void => {
       let released = false;
-      task(() => {
+      const release = (): void => {
         if (released) return;
         released = true;
+        clearTimeout(turnOver);
         const queue = this.#starting.get(id);
         queue?.shift();
         const next = queue?.[0];
         if (next === undefined) this.#starting.delete(id);
         else next();
-      });
+      };
+      // A session store that never answers must not hold the session's later starts forever.
+      const turnOver = setTimeout(release, START_TURN_MS);
+      turnOver.unref();
+      task(release);
     };
     const queue = this.#starting.get(id);
     if (queue !== undefined) {
@@ -284,8 +291,8 @@ export class SessionPendingLoginStore implements PendingLoginStore {
       callback(null, false, { message: 'Unable to verify the login request: unknown state', code: 'invalid_state' } satisfies InvalidStateInfo);
       return;
     }
-    if (this.#claimed.has(providedState)) {
-      callback(null, false, { message: 'Unable to verify the login request: its callback is already under way', code: 'invalid_state' } satisfies InvalidStateInfo);
+    if (this.#isClaimed(providedState, Date.now())) {
+      callback(null, false, { message: 'Unable to verify the login request: it was already used', code: 'invalid_state' } satisfies InvalidStateInfo);
       return;
     }
     const login = pending[providedState];
@@ -296,29 +303,29 @@ export class SessionPendingLoginStore implements PendingLoginStore {
       callback(null, false, { message: 'The login request expired; please try again', code: 'invalid_state' } satisfies InvalidStateInfo);
       return;
     }
-    this.#claim(req, providedState, login);
+    this.#claim(providedState, login);
     callback(null, login.verifier, login.state);
   }
 
   /**
-   * Marks `state` as being used until the callback's answer is sent: no store write is needed to use a
-   * login once, because it leaves the stored session with the login's own write (the regenerated
-   * session) or, when the login fails, with express-session's save at the end of the request. Until
-   * then a second callback of the same state in this process is refused, and a start's merge does not
-   * bring the login back.
+   * Remembers in this process that `state` was used, until its login would have expired: no store write
+   * is needed to use a login once, because it leaves the stored session with the login's own write (the
+   * regenerated session) or, when the login fails, with express-session's save at the end of the
+   * request. Until then, and also when that save never happens (the browser went away, the store
+   * failed), a second callback of the same state is refused and a start's merge does not bring it back.
    */
-  #claim(req: object, state: string, login: StoredLogin): void {
-    this.#claimed.add(state);
-    const release = (): void => {
-      this.#claimed.delete(state);
-    };
-    const res = (req as { res?: unknown }).res;
-    if (res instanceof EventEmitter) {
-      res.once('close', release);
-      return;
+  #claim(state: string, login: StoredLogin): void {
+    this.#claimed.set(state, login.createdAt + login.ttl);
+  }
+
+  #isClaimed(state: string, now: number): boolean {
+    // Oldest first (a Map keeps insertion order): expired claims leave from the front.
+    for (const [claimed, until] of this.#claimed) {
+      if (until > now) break;
+      this.#claimed.delete(claimed);
     }
-    // No response to watch (a session middleware of another kind): the claim lasts as long as the login could.
-    setTimeout(release, Math.min(MAX_TIMER_MS, Math.max(0, login.createdAt + login.ttl - Date.now()))).unref();
+    const until = this.#claimed.get(state);
+    return until !== undefined && until > now;
   }
 
   /**

@@ -164,7 +164,8 @@ export async function requestToken(req: TokenExchangeRequest): Promise<TokenAnsw
     return { status: answer.status, contentType: answer.contentType, body: answer.body };
   } catch (err) {
     if (err instanceof TokenError) throw err;
-    if (err instanceof ExchangeTimeout) {
+    // An injected fetch may time out or abort on its own: its TimeoutError/AbortError is a timeout too.
+    if (err instanceof ExchangeTimeout || (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))) {
       throw new TokenError(`The token endpoint did not answer within ${req.timeout} ms`, { code: TokenErrorCode.Timeout, cause: safeCause(err) });
     }
     throw new TokenError('The token endpoint could not be reached', { code: TokenErrorCode.Network, cause: safeCause(err) });

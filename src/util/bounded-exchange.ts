@@ -44,9 +44,10 @@ export class ExchangeTimeout extends Error {
   }
 }
 
-// Bodies up to this size are inflated in one synchronous step (at most `maxBytes` of output, so a
-// bomb is cut off there); larger ones on the thread pool, so a big answer does not block the loop.
-const SYNC_INFLATE_BYTES = 16 * 1024;
+// An answer is first inflated in one synchronous step up to this many bytes, which covers nearly every
+// API answer at the cost of a fraction of a millisecond; a larger one (or a bomb) is inflated again
+// on the thread pool up to the caller's limit, so the event loop never stalls on megabytes.
+const SYNC_INFLATE_LIMIT = 256 * 1024;
 
 const inflaters = {
   gzip: { sync: zlib.gunzipSync, async: promisify(zlib.gunzip) },
@@ -82,10 +83,15 @@ async function decode(raw: Buffer, encoding: string, maxBytes: number): Promise<
   const inflater = inflaterOf(encoding, raw);
   // An empty body (a 204, or a server that labels nothing as gzip) has nothing to inflate.
   if (inflater === undefined || raw.length === 0) return raw.toString('utf8');
-  const options = { maxOutputLength: Math.max(1, Math.min(maxBytes, bufferConstants.MAX_LENGTH)) };
+  const limit = Math.max(1, Math.min(maxBytes, bufferConstants.MAX_LENGTH));
   try {
-    const out = raw.length <= SYNC_INFLATE_BYTES ? inflaters[inflater].sync(raw, options) : await inflaters[inflater].async(raw, options);
-    return out.toString('utf8');
+    return inflaters[inflater].sync(raw, { maxOutputLength: Math.min(limit, SYNC_INFLATE_LIMIT) }).toString('utf8');
+  } catch (error) {
+    if (!isTooLarge(error)) throw error;
+    if (limit <= SYNC_INFLATE_LIMIT) return undefined;
+  }
+  try {
+    return (await inflaters[inflater].async(raw, { maxOutputLength: limit })).toString('utf8');
   } catch (error) {
     if (isTooLarge(error)) return undefined;
     throw error;
@@ -96,16 +102,23 @@ function headerText(value: string | string[] | undefined): string {
   return (Array.isArray(value) ? value.join(', ') : (value ?? '')).trim().toLowerCase();
 }
 
+/** Node's code for a socket the server closed: on a reused keep-alive socket, the request never arrived. */
+const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE']);
+
 function viaNode(req: BoundedRequest): Promise<BoundedAnswer> {
   const url = new URL(req.url);
   const transport = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : undefined;
   if (transport === undefined) return Promise.reject(new TypeError(`unsupported protocol ${url.protocol}`));
+  const headers: Record<string, string | number> = { ...req.headers };
+  if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
   return new Promise<BoundedAnswer>((resolve, reject) => {
     let settled = false;
-    // A plain timer and one abort subscription: no AbortController per request on this path.
+    let outgoing: http.ClientRequest | undefined;
+    // A plain timer and one abort subscription for the whole exchange (a resend included): no
+    // AbortController per request on this path.
     const timer = setTimeout(() => {
       settle(() => reject(new ExchangeTimeout(req.timeout)));
-      outgoing.destroy();
+      outgoing?.destroy();
     }, Math.min(Math.max(req.timeout, 1), MAX_TIMER_MS));
     const { signal } = req;
     const unsubscribe =
@@ -113,18 +126,43 @@ function viaNode(req: BoundedRequest): Promise<BoundedAnswer> {
         ? undefined
         : onAbort(signal, () => {
             settle(() => reject(signal.reason));
-            outgoing.destroy();
+            outgoing?.destroy();
           });
-    const settle = (finish: () => void): void => {
+    function settle(finish: () => void): void {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       unsubscribe?.();
       finish();
+    }
+
+    const send = (resent: boolean): void => {
+      let answered = false;
+      let sent: http.ClientRequest;
+      try {
+        // Throws at once on a header Node refuses (e.g. a character outside Latin-1).
+        sent = transport.request(url, { method: req.method, headers }, (res) => {
+          answered = true;
+          receive(res);
+        });
+      } catch (error) {
+        settle(() => reject(error));
+        return;
+      }
+      outgoing = sent;
+      sent.on('error', (error: NodeJS.ErrnoException) => {
+        // A keep-alive socket the server closed meanwhile: the GET never reached it, so it is sent
+        // once more on a fresh connection (as fetch does). A POST is never resent (a code is single use).
+        if (!answered && !resent && !settled && req.method === 'GET' && sent.reusedSocket && STALE_SOCKET.has(error.code ?? '')) {
+          send(true);
+          return;
+        }
+        settle(() => reject(error));
+      });
+      sent.end(req.body);
     };
-    const headers: Record<string, string | number> = { ...req.headers };
-    if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
-    const outgoing = transport.request(url, { method: req.method, headers }, (res) => {
+
+    const receive = (res: http.IncomingMessage): void => {
       const status = res.statusCode ?? 0;
       const contentType = headerText(res.headers['content-type']);
       const encoding = headerText(res.headers['content-encoding']);
@@ -134,7 +172,10 @@ function viaNode(req: BoundedRequest): Promise<BoundedAnswer> {
           resolve({ status, contentType, body: undefined });
         });
       const declared = Number(res.headers['content-length']);
-      if (Number.isFinite(declared) && declared > req.maxBytes) return cut();
+      if (Number.isFinite(declared) && declared > req.maxBytes) {
+        cut();
+        return;
+      }
       const chunks: Buffer[] = [];
       let size = 0;
       let ended = false;
@@ -154,9 +195,9 @@ function viaNode(req: BoundedRequest): Promise<BoundedAnswer> {
       res.on('close', () => {
         if (!ended) settle(() => reject(new Error('the connection closed before the whole answer arrived')));
       });
-    });
-    outgoing.on('error', (error) => settle(() => reject(error)));
-    outgoing.end(req.body);
+    };
+
+    send(false);
   });
 }
 

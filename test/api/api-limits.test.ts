@@ -39,6 +39,20 @@ describe('MemoryApiLimits', () => {
     expect(await limits.take(req('later'))).toEqual({ ok: false, reason: 'window', waitMs: 1000 });
   });
 
+  it('frees each sent slot when its own interval ends, also when answers come out of order or the clock steps back', async () => {
+    let t = 0;
+    const limits = new MemoryApiLimits({ maxRequests: 2, interval: 1000, now: () => t });
+    expect([await limits.take(req('a')), await limits.take(req('b'))]).toEqual([{ ok: true }, { ok: true }]);
+    t = 500;
+    await limits.release('a', true); // counts until 1500
+    t = 0; // a wall clock stepped back (NTP), or a test clock set back
+    await limits.release('b', true); // counts until 1000
+    t = 1200;
+    // b's interval is over, a's is not: one slot is free, and the next frees 300 ms later.
+    expect(await limits.take(req('c'))).toEqual({ ok: true });
+    expect(await limits.take(req('d'))).toEqual({ ok: false, reason: 'window', waitMs: 300 });
+  });
+
   it('serves waiters in arrival order and tells later ones a longer wait', async () => {
     const clock = fakeClock();
     const limits = new MemoryApiLimits({ maxRequests: 1, interval: 1000, now: clock.now });

@@ -205,6 +205,22 @@ describe('GET /auth/callback: failures', () => {
     }
   });
 
+  it('a callback replayed after the browser left the first one mid-exchange is invalid_state: no second token request', async () => {
+    const browser = createBrowser();
+    const callbackURL = await consent(se, await startLogin(browser, app.url));
+    se.fault('token', 'hang');
+    try {
+      // The browser gives up (a reload, a closed tab) while the code is being exchanged.
+      await expect(browser.get(callbackURL.href).timeout(500)).rejects.toThrow(/timeout/i);
+      expect(tokenRequests(se)).toHaveLength(1);
+    } finally {
+      se.fault('token', null);
+    }
+    const replay = await completeLogin(browser, callbackURL);
+    expect(replay.headers['location']).toBe('/?error=invalid_state');
+    expect(tokenRequests(se)).toHaveLength(1);
+  });
+
   it('a replayed callback is invalid_state and makes no second token request', async () => {
     const browser = createBrowser();
     const callbackURL = await consent(se, await startLogin(browser, app.url));

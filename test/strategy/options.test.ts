@@ -73,7 +73,9 @@ describe('resolveStrategyOptions', () => {
     ['authorizationURL', { ...valid, authorizationURL: 'stackoverflow.com/oauth' }, /options\.authorizationURL must be an absolute/],
     ['tokenURL', { ...valid, tokenURL: 'javascript:alert(1)' }, /options\.tokenURL must use http: or https:/],
     ['apiURL', { ...valid, apiURL: 'https://user:pw@api.example/2.3' }, /options\.apiURL must not carry credentials/],
-    ['userAgent', { ...valid, userAgent: ' my-app ' }, /options\.userAgent must be a non-empty string/],
+    ['userAgent', { ...valid, userAgent: ' my-app ' }, /options\.userAgent must be a non-empty line of printable ASCII/],
+    // Node refuses such a header: every login would fail at its token request.
+    ['userAgent', { ...valid, userAgent: 'my-app ✓' }, /options\.userAgent must be a non-empty line of printable ASCII/],
     ['passReqToCallback', { ...valid, passReqToCallback: 1 }, /options\.passReqToCallback must be a boolean/],
     ['fetch', { ...valid, fetch: 'fetch' }, /options\.fetch must be a function/],
     ['apiLimits', { ...valid, apiLimits: { acquire: () => () => {} } }, /options\.apiLimits must be an ApiLimits/],

@@ -166,7 +166,7 @@ describe('PendingLoginStore', () => {
     expect(startError).toMatchObject({ code: 'SESSION_STORE', status: 503 });
   });
 
-  it('refuses a second callback of a state while the first one is under way in this process, until its answer is sent', async () => {
+  it('refuses a second callback of a state used in this process, for as long as its login would have lived', async () => {
     const s = store();
     const loaded = fakeSession();
     const state = await start(s, { session: loaded }, 'v'.repeat(43), { returnTo: '/a' });
@@ -176,15 +176,39 @@ describe('PendingLoginStore', () => {
     expect(await finish(s, first, state)).toEqual(['v'.repeat(43), { returnTo: '/a' }]);
     const [verifier, info] = await finish(s, second, state);
     expect(verifier).toBe(false);
-    expect(info).toEqual({ message: expect.stringMatching(/already under way/) as unknown, code: 'invalid_state' });
+    expect(info).toEqual({ message: expect.stringMatching(/already used/) as unknown, code: 'invalid_state' });
     // A start merging from a store that still holds the login (its removal is not saved yet) does not bring it back.
     const merging = fakeSession();
     const other = await start(s, { session: merging, sessionID: 'sid', sessionStore: { get: (_id: string, cb: (err: unknown, stored?: unknown) => void) => setImmediate(() => cb(null, structuredClone({ ...loaded, save: undefined }))) } }, 'w'.repeat(43));
     expect(Object.keys(pending(merging) ?? {})).toEqual([other]);
-    // Once the first answer is sent, the claim is gone (the login itself left the session with it).
+    // Also once the first answer is sent or its browser went away: a store that still holds the login
+    // (its removal never saved) cannot hand it out again.
     first.res.emit('close');
     const third = { session: structuredClone({ ...loaded, save: undefined }) };
-    expect((await finish(s, third, state))[0]).toBe('v'.repeat(43));
+    expect((await finish(s, third, state))[0]).toBe(false);
+  });
+
+  it('lets the next start of a session through after 10 s when the session store never answers the first', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const s = store();
+    let reads = 0;
+    const sessionStore = {
+      get(_sid: string, cb: (err: unknown, stored?: unknown) => void): void {
+        reads++;
+        // The first read never comes back (a stalled store); the next ones do.
+        if (reads > 1) setImmediate(() => cb(null, null));
+      },
+    };
+    const stalled = start(s, { session: fakeSession(), sessionID: 'sid', sessionStore }, 'a'.repeat(43));
+    stalled.catch(() => undefined);
+    const next = fakeSession();
+    const queued = start(s, { session: next, sessionID: 'sid', sessionStore }, 'b'.repeat(43));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reads).toBe(1);
+    vi.advanceTimersByTime(10_000);
+    const state = await queued;
+    expect(reads).toBe(2);
+    expect(Object.keys(pending(next) ?? {})).toEqual([state]);
   });
 
   it('needs a session', async () => {
