@@ -201,7 +201,10 @@ async function longPoll(
       notified = true;
       wake?.();
     });
-    const deadline = Date.now() + waitMs;
+    const deadline = performance.now() + waitMs;
+    // Set when the wait's last timer fired: the look after it is the last, even if that timer fired a
+    // fraction of a millisecond before the deadline (timers are not exact to the millisecond).
+    let waitOver = false;
     for (;;) {
       if (signal.aborted) return gone ? 'gone' : 'closing';
       notified = false;
@@ -214,8 +217,8 @@ async function longPoll(
         if (!restored) log('a result taken for a client that left could not be put back');
         return 'gone';
       }
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) return { found: undefined };
+      const remaining = deadline - performance.now();
+      if (remaining <= 0 || waitOver) return { found: undefined };
       // Aborted while the store was taking (close() or a disconnect): look no more, don't wait.
       if (!notified && !signal.aborted) {
         await new Promise<void>((resolve) => {
@@ -225,7 +228,11 @@ async function longPoll(
             wake = undefined;
             resolve();
           };
-          const timer = setTimeout(done, Math.min(remaining, RECHECK_MS));
+          const last = remaining <= RECHECK_MS;
+          const timer = setTimeout(() => {
+            waitOver = last;
+            done();
+          }, Math.min(remaining, RECHECK_MS));
           signal.addEventListener('abort', done);
           wake = done;
         });
