@@ -39,10 +39,12 @@ async function relayWith(...args: Parameters<typeof startRelay>): Promise<Runnin
 }
 
 /** Acts as the person: approves (or refuses) on the consent page, then the browser follows the redirect to the relay. */
-function browser(options: { approve?: boolean; delay?: number } = {}): (url: string) => void {
+function browser(options: { approve?: boolean; delay?: number; after?: () => boolean } = {}): (url: string) => void {
   return (url) => {
     void (async () => {
       await new Promise((resolve) => setTimeout(resolve, options.delay ?? 50));
+      // Waits for the test's condition (e.g. the polls it scripted), so a busy machine cannot reorder them.
+      while (options.after !== undefined && !options.after()) await new Promise((resolve) => setTimeout(resolve, 5));
       const location = await se.authorize(url, { approve: options.approve ?? true });
       await (await fetch(location)).text();
     })();
@@ -236,7 +238,8 @@ describe('desktopLogin', () => {
       const target = plan.shift() === 'dead' ? url.replace(relay.url, dead) : url.replace(/&wait=\d+/, '');
       return fetch(target, init);
     };
-    const result = await desktopLogin(loginOptions(relay, { maxConnectionFailures: 3, sleep: timers.sleep, fetch: flaky, openBrowser: browser({ delay: 0 }) }));
+    // The person approves once the scripted polls are spent: the answer in between must come from the relay's 404, not the code.
+    const result = await desktopLogin(loginOptions(relay, { maxConnectionFailures: 3, sleep: timers.sleep, fetch: flaky, openBrowser: browser({ delay: 0, after: () => plan.length === 0 }) }));
     expect(result.accessToken).toBeTruthy();
     expect(urls.length).toBeGreaterThanOrEqual(6);
   });
