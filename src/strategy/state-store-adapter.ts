@@ -49,7 +49,8 @@ export class StateStoreAdapter {
 
   constructor(store: PendingLoginStore, limits: Pick<PendingLoginContext, 'stateTTL' | 'maxPendingLogins'>) {
     this.#store = store;
-    this.#limits = limits;
+    // Only the limits: the strategy passes its settings, which would otherwise be copied into every start's context.
+    this.#limits = { stateTTL: limits.stateTTL, maxPendingLogins: limits.maxPendingLogins };
   }
 
   store(req: object, verifier: string, state: unknown, meta: unknown, callback: PendingLoginStoreCallback): void {

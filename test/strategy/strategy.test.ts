@@ -3,8 +3,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { codeChallengeS256 } from '../../src/util/pkce.js';
 import { createSandbox } from 'passport-stackexchange-oauth2/sandbox';
 import type { RecordedRequest, Sandbox } from 'passport-stackexchange-oauth2/sandbox';
-import { MemoryApiLimits } from 'passport-stackexchange-oauth2';
-import type { StackExchangeProfile, StackExchangeTokenParams, VerifyCallback } from 'passport-stackexchange-oauth2';
+import { MemoryApiLimits, SessionPendingLoginStore } from 'passport-stackexchange-oauth2';
+import type { PendingLoginStore, StackExchangeProfile, StackExchangeTokenParams, VerifyCallback } from 'passport-stackexchange-oauth2';
 import { appResponse, startLoginApp } from './login-app.js';
 import type { LoginApp, LoginAppOptions } from './login-app.js';
 
@@ -117,6 +117,24 @@ describe('StackExchangeStrategy against the sandbox', () => {
     expect(Object.keys(form)).not.toContain('client_secret');
     expect(form['code_verifier']).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(res.body.info?.tokens.accessToken).toEqual(expect.any(String));
+  });
+
+  it("hands a custom pending-login store only passport-oauth2's metadata and the limits: never the secret or the key", async () => {
+    const contexts: object[] = [];
+    const inner = new SessionPendingLoginStore();
+    const store: PendingLoginStore = {
+      store: (req, verifier, state, context, callback) => {
+        contexts.push(context);
+        inner.store(req, verifier, state, context, callback);
+      },
+      verify: (req, state, callback) => inner.verify(req, state, callback),
+    };
+    const login = await app({ strategy: { store } });
+    await login.start();
+    expect(contexts).toHaveLength(1);
+    // Before: the strategy's whole settings were copied into every start's context (clientSecret, key, fetch...).
+    expect(Object.keys(contexts[0] ?? {}).sort()).toEqual(['authorizationURL', 'callbackURL', 'clientID', 'maxPendingLogins', 'stateTTL', 'tokenURL']);
+    expect(JSON.stringify(contexts[0])).not.toContain(se.clients[0]!.clientSecret);
   });
 
   it('treats clientSecret: undefined (an unset environment variable) as a public client', async () => {
