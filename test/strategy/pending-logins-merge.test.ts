@@ -1,18 +1,13 @@
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { RedisStore } from 'connect-redis';
-import express from 'express';
-import session from 'express-session';
-import passport from 'passport';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MemoryApiLimits, PENDING_LOGINS_KEY, SessionPendingLoginStore, StackExchangeStrategy } from 'passport-stackexchange-oauth2';
+import { PENDING_LOGINS_KEY, SessionPendingLoginStore } from 'passport-stackexchange-oauth2';
 import type { PendingLoginContext } from 'passport-stackexchange-oauth2';
 import { createSandbox } from 'passport-stackexchange-oauth2/sandbox';
 import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
 import { connectRedis, deletePrefix, uniquePrefix } from '../relay/redis-helpers.js';
 import type { TestRedisClient } from '../relay/redis-helpers.js';
+import { startClassicApp } from './classic-app.js';
+import type { ClassicApp, SessionStoreKind } from './classic-app.js';
 
 // SessionPendingLoginStore's merge on save: a start re-reads the stored session just before saving and
 // keeps the pending logins other starts saved meanwhile, never one consumed meanwhile.
@@ -20,7 +15,6 @@ import type { TestRedisClient } from '../relay/redis-helpers.js';
 let se: Sandbox;
 let redis: TestRedisClient;
 const prefix = uniquePrefix('pending-logins-merge');
-const servers: Server[] = [];
 
 beforeAll(async () => {
   se = await createSandbox({ port: 0, maxRequestsPerSecond: Infinity });
@@ -39,64 +33,19 @@ beforeEach(() => {
 
 afterEach(async () => {
   vi.useRealTimers();
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  await Promise.all(apps.splice(0).map((app) => app.close()));
 });
 
-type SessionStoreKind = 'connect-redis' | 'memory';
+const apps: ClassicApp[] = [];
 
 /**
- * The classic passport pattern with the default (session) pending-login store, as in
- * redis-pending-logins.test.ts: `/visit` makes the session, `/login` starts, `/auth/callback` is
- * `passport.authenticate('stackexchange', { failureRedirect })` (passport's `keepSessionInfo: false`).
+ * The classic passport app (see {@link startClassicApp}) with the default (session) pending-login store,
+ * its starts held in pairs: without that, the second often arrives after the first saved.
  */
 async function classicApp(kind: SessionStoreKind): Promise<() => request.Agent> {
-  const app = express();
-  const server = createServer(app);
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, resolve));
-  const url = `http://localhost:${(server.address() as AddressInfo).port}`;
-  const client = se.clients[0]!;
-  const strategy = new StackExchangeStrategy(
-    {
-      clientID: client.clientId,
-      clientSecret: client.clientSecret,
-      key: client.key,
-      callbackURL: `${url}/auth/callback`,
-      authorizationURL: se.authorizationURL,
-      tokenURL: se.tokenURL,
-      apiURL: se.apiURL,
-      apiLimits: new MemoryApiLimits({ maxRequests: 10_000 }),
-    },
-    (_accessToken, _refreshToken, profile, done) => done(null, { id: profile.id }),
-  );
-  const authenticator = new passport.Passport();
-  authenticator.use(strategy);
-  authenticator.serializeUser((user, done) => done(null, user));
-  authenticator.deserializeUser((user: Express.User, done) => done(null, user));
-  const sessionPrefix = `${prefix}sess:${Math.random().toString(36).slice(2)}:`;
-  const store = kind === 'connect-redis' ? new RedisStore({ client: redis, prefix: sessionPrefix }) : new session.MemoryStore();
-  // "At the same instant": the starts go on together once both have arrived, so that both load the
-  // session before either saves it (without this, the second often arrives after the first saved).
-  const arrived: Array<() => void> = [];
-  app.use('/login', (_req, _res, next) => {
-    arrived.push(next);
-    if (arrived.length === 2) for (const go of arrived.splice(0)) go();
-  });
-  app.use(session({ secret: 'merge', resave: false, saveUninitialized: false, store, cookie: { maxAge: 86_400_000 } }));
-  app.use(authenticator.initialize());
-  app.use(authenticator.session());
-  app.get('/visit', (req, res) => {
-    (req.session as unknown as Record<string, unknown>)['visited'] = true;
-    res.status(204).end();
-  });
-  app.get('/login', authenticator.authenticate('stackexchange') as express.RequestHandler);
-  app.get('/auth/callback', authenticator.authenticate('stackexchange', { failureRedirect: '/failed' }) as express.RequestHandler, (req, res) => {
-    res.json({ user: req.user });
-  });
-  return () => request.agent(url);
+  const app = await startClassicApp(se, { sessionStore: kind, redis, prefix, holdStartPairs: true });
+  apps.push(app);
+  return () => app.browser();
 }
 
 const tokenRequests = (): number => se.requests.filter((r) => r.path === '/oauth/access_token/json').length;

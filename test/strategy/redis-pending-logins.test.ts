@@ -1,23 +1,17 @@
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { RedisStore } from 'connect-redis';
-import express from 'express';
-import session from 'express-session';
-import passport from 'passport';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryApiLimits, RedisPendingLoginStore, StackExchangeStrategy } from 'passport-stackexchange-oauth2';
+import { RedisPendingLoginStore } from 'passport-stackexchange-oauth2';
 import type { PendingLoginStore } from 'passport-stackexchange-oauth2';
 import { createSandbox } from 'passport-stackexchange-oauth2/sandbox';
 import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
 import { connectRedis, deletePrefix, uniquePrefix } from '../relay/redis-helpers.js';
 import type { TestRedisClient } from '../relay/redis-helpers.js';
+import { startClassicApp } from './classic-app.js';
+import type { ClassicApp, SessionStoreKind } from './classic-app.js';
 
 let se: Sandbox;
 let redis: TestRedisClient;
 const prefix = uniquePrefix('redis-pending-logins');
-const servers: Server[] = [];
 
 beforeAll(async () => {
   se = await createSandbox({ port: 0, maxRequestsPerSecond: Infinity });
@@ -35,66 +29,17 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  await Promise.all(apps.splice(0).map((app) => app.close()));
 });
 
-type SessionStoreKind = 'connect-redis' | 'memory';
+const apps: ClassicApp[] = [];
 
-interface ClassicApp {
-  url: string;
-  sessionPrefix: string;
-  browser(): request.Agent;
-}
-
-/**
- * The classic passport pattern, no router: `/login` starts, `/auth/callback` is
- * `passport.authenticate('stackexchange', { failureRedirect })` with passport's defaults
- * (`keepSessionInfo: false`, so the session is regenerated without the old data), then `{ user }`.
- */
+/** The classic passport app (see {@link startClassicApp}) with the Redis or the session pending-login store. */
 async function classicApp(kind: SessionStoreKind, pending: 'redis' | 'session', stateTTL = 600): Promise<ClassicApp> {
-  const app = express();
-  const server = createServer(app);
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, resolve));
-  const url = `http://localhost:${(server.address() as AddressInfo).port}`;
-  const client = se.clients[0]!;
-  const sessionPrefix = `${prefix}sess:${Math.random().toString(36).slice(2)}:`;
-  const store: PendingLoginStore | undefined = pending === 'redis' ? new RedisPendingLoginStore({ client: redis, prefix: `${prefix}login:` }) : undefined;
-  const strategy = new StackExchangeStrategy(
-    {
-      clientID: client.clientId,
-      clientSecret: client.clientSecret,
-      key: client.key,
-      callbackURL: `${url}/auth/callback`,
-      authorizationURL: se.authorizationURL,
-      tokenURL: se.tokenURL,
-      apiURL: se.apiURL,
-      apiLimits: new MemoryApiLimits({ maxRequests: 10_000 }),
-      stateTTL,
-      ...(store === undefined ? {} : { store }),
-    },
-    (_accessToken, _refreshToken, profile, done) => done(null, { id: profile.id }),
-  );
-  const authenticator = new passport.Passport();
-  authenticator.use(strategy);
-  authenticator.serializeUser((user, done) => done(null, user));
-  authenticator.deserializeUser((user: Express.User, done) => done(null, user));
-  const sessionStore = kind === 'connect-redis' ? new RedisStore({ client: redis, prefix: sessionPrefix }) : new session.MemoryStore();
-  app.use(session({ secret: 'classic', resave: false, saveUninitialized: false, store: sessionStore, cookie: { maxAge: 86_400_000 } }));
-  app.use(authenticator.initialize());
-  app.use(authenticator.session());
-  app.get('/visit', (req, res) => {
-    (req.session as unknown as Record<string, unknown>)['visited'] = true;
-    res.status(204).end();
-  });
-  app.get('/login', authenticator.authenticate('stackexchange') as express.RequestHandler);
-  app.get('/auth/callback', authenticator.authenticate('stackexchange', { failureRedirect: '/failed' }) as express.RequestHandler, (req, res) => {
-    res.json({ user: req.user });
-  });
-  return { url, sessionPrefix, browser: () => request.agent(url) };
+  const store = pending === 'redis' ? new RedisPendingLoginStore({ client: redis, prefix: `${prefix}login:` }) : undefined;
+  const app = await startClassicApp(se, { sessionStore: kind, redis, prefix, stateTTL, ...(store === undefined ? {} : { store }) });
+  apps.push(app);
+  return app;
 }
 
 const tokenRequests = (): number => se.requests.filter((r) => r.path === '/oauth/access_token/json').length;
