@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { onAbort } from './abortable.js';
+import { abortable, onAbort } from './abortable.js';
 import { MAX_TIMER_MS, deadline } from './timers.js';
 
 /** One HTTP request whose answer is read up to a size limit. */
@@ -221,16 +221,10 @@ async function readFetchBody(res: Response, maxBytes: number): Promise<string | 
 
 async function viaFetch(req: BoundedRequest, fetchImpl: typeof fetch): Promise<BoundedAnswer> {
   const limit = deadline(req.timeout, [req.signal]);
-  const signal = limit.signal;
-  // An injected fetch may ignore the signal: stop waiting for it anyway, or a request (and its rate
-  // slot) could be held forever.
-  let rejectAborted: (reason: unknown) => void = () => undefined;
-  const aborted = new Promise<never>((_resolve, reject) => (rejectAborted = reject));
-  aborted.catch(() => undefined);
-  const stopWaiting = (): void => rejectAborted(limit.timedOut ? new ExchangeTimeout(req.timeout) : signal.reason);
-  signal.addEventListener('abort', stopWaiting, { once: true });
+  const { signal } = limit;
   try {
-    const res = await Promise.race([
+    // abortable(): an injected fetch may ignore the signal; the wait (and the request's rate slot) ends anyway.
+    const res = await abortable(
       fetchImpl(req.url, {
         method: req.method,
         headers: req.headers,
@@ -238,8 +232,8 @@ async function viaFetch(req: BoundedRequest, fetchImpl: typeof fetch): Promise<B
         signal,
         ...(req.body === undefined ? {} : { body: req.body }),
       }),
-      aborted,
-    ]);
+      signal,
+    );
     const contentType = (res.headers.get('content-type') ?? '').toLowerCase();
     const declared = Number(res.headers.get('content-length') ?? '');
     // fetch decompresses, so a declared length only bounds an uncompressed body.
@@ -247,13 +241,12 @@ async function viaFetch(req: BoundedRequest, fetchImpl: typeof fetch): Promise<B
       await res.body?.cancel().catch(() => undefined);
       return { status: res.status, contentType, body: undefined };
     }
-    const body = await Promise.race([readFetchBody(res, req.maxBytes), aborted]);
+    const body = await abortable(readFetchBody(res, req.maxBytes), signal);
     return { status: res.status, contentType, body };
   } catch (error) {
     if (limit.timedOut) throw new ExchangeTimeout(req.timeout);
     throw error;
   } finally {
-    signal.removeEventListener('abort', stopWaiting);
     limit.dispose();
   }
 }
