@@ -1,5 +1,5 @@
 import { isIPv6 } from 'node:net';
-import { func, optional, parseOptions, positiveNumber, type OptionRule } from '../util/options-schema.js';
+import { func, optional, parseOptions, positiveNumber } from '../util/options-schema.js';
 
 /** Options of one of the relay's rate limits (`rateLimit` for `GET /token`, `writeRateLimit` for `/redirect`). */
 export interface RateLimitOptions {
@@ -48,18 +48,19 @@ export class AddressRateLimiter {
    * @param defaults `burst` and `perSecond` when the options leave them out.
    */
   constructor(options: RateLimitOptions, defaults: { burst: number; perSecond: number }, option = 'tokenRelay: options.rateLimit') {
-    // These options sit inside a relay option, so a bad value is named by its whole path
-    // (`tokenRelay: options.rateLimit.burst`), as the relay's own messages name it.
-    const at = <T>(key: string, rule: OptionRule<T>): OptionRule<T> => (value) =>
-      rule(value, (what, example) => {
-        throw new TypeError(`${option}.${key} ${what} (e.g. ${key}: ${example})`);
-      });
-    const o = parseOptions(option, options, {
-      burst: at('burst', optional(positiveNumber(String(defaults.burst)), defaults.burst)),
-      perSecond: at('perSecond', optional(positiveNumber(String(defaults.perSecond)), defaults.perSecond)),
-      maxClients: at('maxClients', optional(positiveNumber('10000'), 10_000)),
-      now: at('now', optional(func<() => number>('() => Date.now()'), Date.now)),
-    }, `{ burst: ${defaults.burst}, perSecond: ${defaults.perSecond} }`);
+    // Inside a relay option: a bad value is named by its whole path (`tokenRelay: options.rateLimit.burst`).
+    const o = parseOptions(
+      option,
+      options,
+      {
+        burst: optional(positiveNumber(String(defaults.burst)), defaults.burst),
+        perSecond: optional(positiveNumber(String(defaults.perSecond)), defaults.perSecond),
+        maxClients: optional(positiveNumber('10000'), 10_000),
+        now: optional(func<() => number>('() => Date.now()'), Date.now),
+      },
+      `{ burst: ${defaults.burst}, perSecond: ${defaults.perSecond} }`,
+      option,
+    );
     this.#burst = o.burst;
     this.#perMs = o.perSecond / 1000;
     this.#maxClients = o.maxClients;

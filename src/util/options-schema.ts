@@ -54,9 +54,11 @@ export function nearestKey(key: string, known: readonly string[]): string | unde
  * Validates `input` against `schema` for `owner` (the class or function name used in messages).
  *
  * @param example a correct options object, shown when `input` is not an object at all.
+ * @param path how a malformed value is named, in front of `.key`: `Owner: options` by default; an
+ *   options object nested in another option gives its whole path (`tokenRelay: options.rateLimit`).
  * @throws TypeError `Owner: options.x …` naming the first unknown, missing or malformed option.
  */
-export function parseOptions<S extends OptionsSchema>(owner: string, input: unknown, schema: S, example: string): ParsedOptions<S> {
+export function parseOptions<S extends OptionsSchema>(owner: string, input: unknown, schema: S, example: string, path = `${owner}: options`): ParsedOptions<S> {
   if (!isRecord(input)) throw new TypeError(`${owner}: options must be an object (e.g. ${example})`);
   const known = Object.keys(schema);
   for (const key of Object.keys(input)) {
@@ -68,7 +70,7 @@ export function parseOptions<S extends OptionsSchema>(owner: string, input: unkn
   for (const key of known) {
     const rule = schema[key] as OptionRule<unknown>;
     parsed[key] = rule(input[key], (what, example) => {
-      throw new TypeError(`${owner}: options.${key} ${what} (e.g. ${key}: ${example})`);
+      throw new TypeError(`${path}.${key} ${what} (e.g. ${key}: ${example})`);
     });
   }
   return parsed as ParsedOptions<S>;
