@@ -6,7 +6,7 @@ import session from 'express-session';
 import { Passport } from 'passport';
 import { Strategy as OAuth2Strategy } from 'passport-oauth2';
 import { MemoryApiLimits, StackExchangeStrategy, stackExchangeAuth } from 'passport-stackexchange-oauth2';
-import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
+import type { Sandbox, SandboxClient } from 'passport-stackexchange-oauth2/sandbox';
 
 /** The outcome of one benchmark run. */
 export interface LoginBenchResult {
@@ -22,6 +22,21 @@ export interface LoginBenchResult {
   sessionWritesPerLogin: number;
 }
 
+/** What an app needs of the sandbox: its URLs and the registered app (the sandbox may run in another process). */
+export interface SandboxFacts {
+  authorizationURL: string;
+  tokenURL: string;
+  apiURL: string;
+  clients: ReadonlyArray<Pick<SandboxClient, 'clientId' | 'clientSecret' | 'key'>>;
+}
+
+/** The facts of `se` that can cross to another process. */
+export function sandboxFacts(se: Sandbox): SandboxFacts {
+  const { clientId, clientSecret, key } = se.clients[0] ?? {};
+  if (clientId === undefined || clientSecret === undefined || key === undefined) throw new Error('the sandbox has no registered app');
+  return { authorizationURL: se.authorizationURL, tokenURL: se.tokenURL, apiURL: se.apiURL, clients: [{ clientId, clientSecret, key }] };
+}
+
 /** A MemoryStore that counts its writes. */
 class CountingStore extends session.MemoryStore {
   writes = 0;
@@ -31,7 +46,7 @@ class CountingStore extends session.MemoryStore {
   }
 }
 
-interface BenchApp {
+export interface BenchApp {
   url: string;
   store: CountingStore;
   close: () => Promise<void>;
@@ -49,7 +64,7 @@ async function listen(app: Express, store: CountingStore): Promise<BenchApp> {
 }
 
 /** Ours as the README sets it up: the router, `req.stackexchange` for the `/me` read. */
-async function oursApp(se: Sandbox): Promise<BenchApp> {
+export async function oursApp(se: SandboxFacts): Promise<BenchApp> {
   const client = se.clients[0]!;
   const app = express();
   const store = new CountingStore();
@@ -79,7 +94,7 @@ async function oursApp(se: Sandbox): Promise<BenchApp> {
 }
 
 /** Plain passport-oauth2 as its README shows it (pkce + state), and a route fetching `/me` with key and token. */
-async function plainApp(se: Sandbox): Promise<BenchApp> {
+export async function plainApp(se: SandboxFacts): Promise<BenchApp> {
   const client = se.clients[0]!;
   const app = express();
   const store = new CountingStore();
@@ -109,7 +124,7 @@ async function plainApp(se: Sandbox): Promise<BenchApp> {
 }
 
 /** One cycle as a browser makes it: start → consent (approved at once) → callback → one `/me` read. */
-async function cycle(appURL: string): Promise<void> {
+export async function cycle(appURL: string): Promise<void> {
   const start = await fetch(`${appURL}/auth/start`, { redirect: 'manual' });
   const cookies = new Map<string, string>();
   const keep = (res: Response): void => {
@@ -133,7 +148,7 @@ async function cycle(appURL: string): Promise<void> {
 }
 
 /** Runs `count` cycles, `concurrency` at a time, adding each one's latency to `latencies`; returns the seconds taken. */
-async function round(appURL: string, count: number, concurrency: number, latencies: number[]): Promise<number> {
+export async function round(appURL: string, count: number, concurrency: number, latencies: number[]): Promise<number> {
   let next = 0;
   const began = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
@@ -152,6 +167,13 @@ function result(name: string, latencies: number[], seconds: number, apiCalls: nu
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   const logins = latencies.length;
   return { name, logins, seconds, perSecond: logins / seconds, p50: at(0.5), p95: at(0.95), apiCallsPerLogin: apiCalls / logins, sessionWritesPerLogin: writes / logins };
+}
+
+/** The median of `values` (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 /** Both apps' results, and their ratio round by round. */
@@ -200,10 +222,7 @@ export async function benchLogins(se: Sandbox, total: number, concurrency: numbe
     }
     const oursResult = result('StackExchangeStrategy + router', timing.ours.latencies, timing.ours.seconds, timing.ours.api, timing.ours.writes);
     const plainResult = result('passport-oauth2 (pkce + state)', timing.plain.latencies, timing.plain.seconds, timing.plain.api, timing.plain.writes);
-    const sorted = [...roundRatios].sort((a, b) => a - b);
-    const middle = Math.floor(sorted.length / 2);
-    const medianRatio = sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-    return { ours: oursResult, plain: plainResult, roundRatios, medianRatio };
+    return { ours: oursResult, plain: plainResult, roundRatios, medianRatio: median(roundRatios) };
   } finally {
     await ours.close();
     await plain.close();
