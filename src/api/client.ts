@@ -402,9 +402,11 @@ export class StackExchangeClient {
         return parseResponse<T>({ status: 200, body: JSON.parse(hit) as unknown }, prepared.method);
       }
     }
+    let sentHere = false;
     const shared = inFlight.run(
       key,
       async (sharedSignal) => {
+        sentHere = true;
         // The shared work runs while anyone waits for it: each caller's own deadline or abort ends
         // only its wait, and the work's signal aborts once the last caller has left.
         const run = { ...ctx, signal: sharedSignal, deadlineAt: now() + this.#options.deadline };
@@ -419,7 +421,13 @@ export class StackExchangeClient {
       },
       ctx.signal,
     );
-    return (await shared) as ApiResponse<T>;
+    try {
+      return (await shared) as ApiResponse<T>;
+    } catch (error) {
+      // Another client's identical read answered for this one: its own onTokenRejected still hears of it.
+      if (!sentHere && error instanceof StackExchangeApiError && error.isTokenRejected && ctx.ownToken && prepared.withToken) await this.#tokenRejected(error);
+      throw error;
+    }
   }
 
   /** Runs a cache operation; a failing cache (Redis down) is logged and skipped, never fails the call. */

@@ -432,6 +432,17 @@ describe('errors', () => {
     expect(rejected).toEqual([e402, e406]);
   });
 
+  it('calls every waiting client’s onTokenRejected when identical reads in flight shared one rejected request', async () => {
+    const expired = tokenFor(se, ada);
+    se.expireToken(expired);
+    const seen: string[] = [];
+    const from = se.requests.length;
+    const [a, b] = await Promise.all(['a', 'b'].map((name) => rejection(clientFor(se, { accessToken: expired, onTokenRejected: () => void seen.push(name) }).get('/me'))));
+    expect(apiRequestsSince(se, from).map((r) => r.path)).toEqual(['/2.3/me']);
+    expect([a, b]).toEqual([expect.objectContaining({ errorId: 402 }), expect.objectContaining({ errorId: 402 })]);
+    expect(seen.sort()).toEqual(['a', 'b']);
+  });
+
   it('times out on an API that never answers, retrying reads, redacting key and token', async () => {
     const hang = await localServer(() => undefined);
     try {
