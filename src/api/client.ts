@@ -460,10 +460,11 @@ export class StackExchangeClient {
         await this.#release(id, false);
         throw ctx.signal.reason as unknown;
       }
-      const budget = Math.min(o.maxWait - (now() - started), ctx.deadlineAt - now());
-      if (decision.reason === 'quota' || decision.waitMs > budget) {
+      const untilDeadline = ctx.deadlineAt - now();
+      const waitLeft = o.maxWait - (now() - started);
+      if (decision.reason === 'quota' || decision.waitMs > Math.min(waitLeft, untilDeadline)) {
         await this.#release(id, false);
-        throw this.#refusal(prepared, decision);
+        throw this.#refusal(prepared, decision, untilDeadline < waitLeft ? 'deadline' : 'maxWait');
       }
       try {
         await realSleep(Math.ceil(decision.waitMs), ctx.signal);
@@ -482,12 +483,15 @@ export class StackExchangeClient {
     }
   }
 
-  #refusal(prepared: Prepared, decision: Exclude<LimitDecision, { ok: true }>): StackExchangeApiError {
+  /** The refusal of a call the limits would hold too long; `bound` says which limit of the call's wait decided. */
+  #refusal(prepared: Prepared, decision: Exclude<LimitDecision, { ok: true }>, bound: 'maxWait' | 'deadline'): StackExchangeApiError {
     const seconds = Math.max(1, Math.ceil(decision.waitMs / 1000));
     const why = {
       ban: `the API root is under a throttle ban for another ${seconds} s`,
       backoff: `Stack Exchange asked to back off ${prepared.info.family} for another ${seconds} s`,
-      window: `the 30 requests/s window would hold the call longer than maxWait (${this.#options.maxWait} ms)`,
+      window: bound === 'maxWait'
+        ? `the 30 requests/s window would hold the call longer than maxWait (${this.#options.maxWait} ms)`
+        : `the 30 requests/s window would hold the call past its deadline (${this.#options.deadline} ms)`,
       quota: `the day's quota is used up until the next UTC midnight (in ${seconds} s)`,
     }[decision.reason];
     return new StackExchangeApiError(`${prepared.httpMethod} ${prepared.method}: ${why}; nothing was sent`, {

@@ -55,7 +55,7 @@ export interface ErrorCodeInfo {
 export const ERROR_CODES: readonly ErrorCodeInfo[] = Object.freeze([
   ...Object.values(TokenErrorCode).map((code) => ({ code, errorClass: 'TokenError', status: TOKEN_ERROR_STATUS[code], meaning: TOKEN_MEANINGS[code] })),
   { code: ApiErrorCode.Api, errorClass: 'StackExchangeApiError', status: '401/403/429/502/503 by error_id', meaning: 'Stack Exchange answered with an error wrapper' },
-  { code: ApiErrorCode.Throttled, errorClass: 'StackExchangeApiError', status: 429, meaning: 'Refused without sending: a ban, a backoff or a wait longer than maxWait' },
+  { code: ApiErrorCode.Throttled, errorClass: 'StackExchangeApiError', status: 429, meaning: 'Refused without sending: a ban, a backoff or a wait longer than maxWait or past the deadline' },
   { code: ApiErrorCode.QuotaExhausted, errorClass: 'StackExchangeApiError', status: 429, meaning: "Refused without sending: the day's quota is used up" },
   { code: NetworkErrorCode.Timeout, errorClass: 'StackExchangeNetworkError', status: 503, meaning: 'No answer within the timeout' },
   { code: NetworkErrorCode.Failed, errorClass: 'StackExchangeNetworkError', status: '503 unreachable, 502 unreadable', meaning: 'The connection failed or the answer was unreadable' },

@@ -166,6 +166,17 @@ describe('StackExchangeClient under the limits', () => {
     expect(se.requests.filter((r) => r.path.startsWith('/2.3/'))).toHaveLength(1);
   });
 
+  it('names the deadline, not maxWait, when the call’s deadline is what a window wait would pass', async () => {
+    se.reset();
+    const apiLimits = new MemoryApiLimits({ maxRequests: 1, interval: 60_000 });
+    const client = clientFor({ apiLimits, maxWait: 30_000, deadline: 2000 });
+    await client.get('/sites');
+    const window = await rejectionWithin(client.get('/sites', { page: 2 }), 500);
+    expect(window).toMatchObject({ code: 'API_THROTTLED', status: 429 });
+    expect((window as Error).message).toMatch(/window would hold the call past its deadline \(2000 ms\); nothing was sent$/);
+    expect(se.requests.filter((r) => r.path.startsWith('/2.3/'))).toHaveLength(1);
+  });
+
   it('lets 1,500 abandoned calls leave the queue: an unrelated read goes next', async () => {
     se.reset();
     const apiLimits = new MemoryApiLimits({ maxRequests: 1, interval: 200 });
