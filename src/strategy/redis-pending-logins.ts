@@ -25,7 +25,7 @@ export interface PendingLoginRedisClient {
 export interface RedisPendingLoginStoreOptions {
   /** A connected node `redis` client (`await createClient({ url }).connect()`). The store never closes it. */
   client: PendingLoginRedisClient;
-  /** Prefix of every key. Default `'se-login:'`. */
+  /** Prefix of every key. Default `'se-login:'`. In Redis Cluster put a hash tag in it (`'{se-login}:'`): one script touches a login's key and its browser's list. */
   prefix?: string;
   /**
    * Name of the cookie binding pending logins to the browser that started them. Default
