@@ -111,10 +111,14 @@ interface StoredSessionSource {
   store: { get: (id: string, callback: (err: unknown, session?: unknown) => void) => void };
 }
 
-/** The store the request's session can be re-read from, or `undefined` (another session middleware). */
+/**
+ * The store the request's session can be re-read from, or `undefined`: another session middleware, or
+ * a browser that sent no cookie at all, whose session this request made (nothing stored to merge with).
+ */
 function storedSessionSource(req: object): StoredSessionSource | undefined {
-  const { sessionID, sessionStore } = req as { sessionID?: unknown; sessionStore?: unknown };
+  const { sessionID, sessionStore, headers } = req as { sessionID?: unknown; sessionStore?: unknown; headers?: unknown };
   if (typeof sessionID !== 'string' || !isRecord(sessionStore) || typeof sessionStore['get'] !== 'function') return undefined;
+  if (isRecord(headers) && headers['cookie'] === undefined) return undefined;
   return { id: sessionID, store: sessionStore as StoredSessionSource['store'] };
 }
 
@@ -177,8 +181,9 @@ export interface SessionPendingLoginStoreOptions {
  *   `keepSessionInfo: false`): they are moved into the regenerated session.
  * - A session that holds nothing but pending logins gets a cookie that lives `stateTTL` seconds, so
  *   abandoned starts leave no long-lived sessions; the login's regenerated session has the app's usual cookie.
- * - Merge on save (express-session): just before saving, a start re-reads the stored session (one
- *   store read, no extra write; a failed read is a {@link SessionStoreError}) and keeps the pending
+ * - Merge on save (express-session): just before saving, a start from a browser that sent cookies
+ *   re-reads the stored session (one store read, no extra write; a failed read is a
+ *   {@link SessionStoreError}) and keeps the pending
  *   logins saved since this request loaded it, never one consumed since; the starts of one session run
  *   one at a time in this process. Simultaneous starts in one session (two tabs) thus both complete
  *   on one instance. Without `req.sessionStore` (another session middleware) the session is saved as

@@ -219,6 +219,17 @@ describe('SessionPendingLoginStore merge on save', () => {
     expect(backing.counts).toEqual({ reads: 2, writes: 1 });
   });
 
+  it('reads nothing back for a browser that sent no cookie (its session was made by this request), and does with one', async () => {
+    const backing = fakeStore();
+    const store = new SessionPendingLoginStore();
+    const state = await start(store, { ...backing.load(), headers: {} }, 'n'.repeat(43));
+    expect(backing.counts).toEqual({ reads: 0, writes: 1 });
+    expect(pendingOf(backing.stored())).toEqual([state]);
+    const next = await start(store, { ...backing.load(), headers: { cookie: 'connect.sid=s%3Asid.x' } }, 'm'.repeat(43));
+    expect(backing.counts).toEqual({ reads: 1, writes: 2 });
+    expect(pendingOf(backing.stored())).toEqual([state, next]);
+  });
+
   it('keeps the loaded logins when the session cannot be re-read (no sessionStore: custom session middleware)', async () => {
     const backing = fakeStore();
     const store = new SessionPendingLoginStore();
