@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { interceptOnce } from '../util/intercept-once.js';
+import { isRecord } from '../util/is-record.js';
 import { StackExchangeClient } from '../api/client.js';
 import type { StackExchangeAuthInfo } from '../strategy/strategy.js';
 import { SessionStoreError } from '../strategy/session-store-error.js';
@@ -44,15 +45,45 @@ interface StoreSession {
 
 const storeFailure = (err: unknown): SessionStoreError => new SessionStoreError('The session store failed while logging in', { cause: err });
 
+/** A session as a store would write it, its cookie's expiry apart (see {@link skipUnchangedResave}). */
+interface SessionSnapshot {
+  content: string;
+  maxAge: number | null;
+}
+
+function snapshot(session: StoreSession): SessionSnapshot {
+  let maxAge: number | null = null;
+  // A Cookie's toJSON() has run when the replacer sees it: its value is plain data.
+  const content = JSON.stringify(session, function (this: unknown, key: string, value: unknown) {
+    if (this !== session || key !== 'cookie' || !isRecord(value)) return value;
+    const { expires: _expires, originalMaxAge, ...attributes } = value;
+    maxAge = typeof originalMaxAge === 'number' ? originalMaxAge : null;
+    return attributes;
+  });
+  return { content, maxAge };
+}
+
+// express-session's touch() sets maxAge to originalMaxAge again, which re-reads the clock: the value can
+// come back a few milliseconds off. A change of the cookie's lifetime by the app is far larger.
+const TOUCH_DRIFT_MS = 1000;
+
+function unchanged(before: SessionSnapshot, after: SessionSnapshot): boolean {
+  if (before.content !== after.content) return false;
+  if (before.maxAge === null || after.maxAge === null) return before.maxAge === after.maxAge;
+  return Math.abs(before.maxAge - after.maxAge) <= TOUCH_DRIFT_MS;
+}
+
 /**
  * express-session saves a regenerated session again at the end of the request, because it cannot
  * tell that passport's `req.login` just saved it: that second, identical write is skipped (a store
- * round trip per login). Any change made after the login's save is still written.
+ * round trip per login). Its touch() of the cookie just before (the expiry moved by the milliseconds
+ * since the login's save) is not a change; any other change made after the login's save, a new cookie
+ * lifetime included, is still written.
  */
 export function skipUnchangedResave(session: StoreSession): void {
-  const saved = JSON.stringify(session);
+  const saved = snapshot(session);
   interceptOnce(session, 'save', (save, done) => {
-    if (JSON.stringify(session) !== saved) return save(done);
+    if (!unchanged(saved, snapshot(session))) return save(done);
     // express-session writes the end of the answer in this callback: never call it before save() returns.
     queueMicrotask(() => done());
   });

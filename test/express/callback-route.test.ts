@@ -1,3 +1,4 @@
+import session from 'express-session';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSandbox } from 'passport-stackexchange-oauth2/sandbox';
 import type { Sandbox } from 'passport-stackexchange-oauth2/sandbox';
@@ -49,6 +50,24 @@ describe('GET /auth/callback: success', () => {
     expect((await sessionOf(browser, app.url)).stackexchange.loggedIn).toBe(true);
   });
 
+
+  it('writes the session once per callback also when the session cookie has a maxAge (express-session touches it before its own save)', async () => {
+    const store = new FailingStore();
+    // A write that takes a few milliseconds, as over a network: the end-of-request touch then moves the expiry.
+    store.writeDelayMs = 5;
+    const lasting = await startRouterApp(se, { store, cookieMaxAge: 7 * 24 * 3600 * 1000 });
+    try {
+      const browser = createBrowser();
+      const callbackURL = await consent(se, await startLogin(browser, lasting.url));
+      const before = store.writes.length;
+      expect((await completeLogin(browser, callbackURL)).status).toBe(303);
+      const writes = store.writes.slice(before);
+      expect(writes).toHaveLength(1);
+      expect(JSON.parse(writes[0]?.session ?? '{}')).toMatchObject({ cookie: { originalMaxAge: expect.any(Number) as number }, passport: { user: { accountId: se.users[0]?.accountId } } });
+    } finally {
+      await lasting.close();
+    }
+  });
 
   it('logs in, rotates the session id, keeps the token server-side and redirects 303 to returnTo', async () => {
     const browser = createBrowser();
@@ -279,40 +298,61 @@ describe('GET /auth/callback: failures', () => {
 });
 
 describe('skipUnchangedResave', () => {
-  function fakeSession(): { writes: number; user?: string; save: (done: (err?: unknown) => void) => void } {
-    const session = {
+  // express-session's Cookie class (its types declare no constructor arguments).
+  const Cookie = session.Cookie as unknown as new (options: session.CookieOptions) => session.Cookie;
+  const cookieOf86400 = (): session.Cookie => new Cookie({ maxAge: 86_400_000 });
+
+  function fakeSession(cookie?: session.Cookie): { writes: number; user?: string; cookie?: session.Cookie; save: (done: (err?: unknown) => void) => void } {
+    const fake = {
       writes: 0,
+      ...(cookie === undefined ? {} : { cookie }),
       save(done: (err?: unknown) => void): void {
-        session.writes++;
+        fake.writes++;
         setImmediate(done);
       },
     };
-    return session;
+    return fake;
   }
 
   it('skips the next save while the session is unchanged, calling back only after save() returned', async () => {
-    const session = fakeSession();
-    skipUnchangedResave(session);
+    const fake = fakeSession();
+    skipUnchangedResave(fake);
     let calledBack = false;
     const saved = new Promise<void>((resolve) =>
-      session.save(() => {
+      fake.save(() => {
         calledBack = true;
         resolve();
       }),
     );
     expect(calledBack).toBe(false);
     await saved;
-    expect(session.writes).toBe(0);
+    expect(fake.writes).toBe(0);
     // One save only: later saves write again.
-    await new Promise<void>((resolve) => session.save(() => resolve()));
-    expect(session.writes).toBe(1);
+    await new Promise<void>((resolve) => fake.save(() => resolve()));
+    expect(fake.writes).toBe(1);
+  });
+
+  it('treats a touch of the cookie (its expiry moved by the time since) as no change, but writes a new maxAge', async () => {
+    const touched = fakeSession(cookieOf86400());
+    skipUnchangedResave(touched);
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    // What express-session's touch() does at the end of the request.
+    if (touched.cookie) touched.cookie.maxAge = touched.cookie.originalMaxAge ?? undefined;
+    await new Promise<void>((resolve) => touched.save(() => resolve()));
+    expect(touched.writes).toBe(0);
+
+    const extended = fakeSession(cookieOf86400());
+    skipUnchangedResave(extended);
+    if (extended.cookie) extended.cookie.maxAge = 30 * 86_400_000;
+    await new Promise<void>((resolve) => extended.save(() => resolve()));
+    expect(extended.writes).toBe(1);
   });
 
   it('writes a session changed since', async () => {
-    const session = fakeSession();
-    skipUnchangedResave(session);
-    session.user = 'changed';
-    await new Promise<void>((resolve) => session.save(() => resolve()));
-    expect(session.writes).toBe(1);
+    const fake = fakeSession();
+    skipUnchangedResave(fake);
+    fake.user = 'changed';
+    await new Promise<void>((resolve) => fake.save(() => resolve()));
+    expect(fake.writes).toBe(1);
   });
 });

@@ -3,6 +3,8 @@ import session from 'express-session';
 /** A MemoryStore that records its writes and whose writes can be made to fail, standing in for a session store that is down. */
 export class FailingStore extends session.MemoryStore {
   failing = false;
+  /** Milliseconds each write takes, as over a network (a store such as Redis). Default 0. */
+  writeDelayMs = 0;
   /** The sessions written, in order: what each `set` was given, as the store keeps it. */
   readonly writes: Array<{ sid: string; session: string }> = [];
 
@@ -12,6 +14,7 @@ export class FailingStore extends session.MemoryStore {
       callback?.(new Error('session store down'));
       return;
     }
-    super.set(sid, sess, callback);
+    if (this.writeDelayMs > 0) setTimeout(() => super.set(sid, sess, callback), this.writeDelayMs);
+    else super.set(sid, sess, callback);
   }
 }

@@ -27,6 +27,8 @@ export interface RouterAppOptions {
   strategy?: Partial<StackExchangeStrategyOptions>;
   /** The session cookie's name. Default express-session's `connect.sid`. */
   cookieName?: string;
+  /** The session cookie's `maxAge` in milliseconds. Default none (a browser-session cookie). */
+  cookieMaxAge?: number;
   /**
    * A `Secure` session cookie, as behind a TLS-terminating proxy: the app trusts a loopback proxy's
    * `X-Forwarded-Proto: https`. Default `false`.
@@ -94,7 +96,7 @@ export async function startRouterApp(se: Sandbox, options: RouterAppOptions = {}
       saveUninitialized: false,
       store,
       ...(options.cookieName === undefined ? {} : { name: options.cookieName }),
-      cookie: { httpOnly: true, sameSite: 'lax', secure: options.secureCookie === true },
+      cookie: { httpOnly: true, sameSite: 'lax', secure: options.secureCookie === true, ...(options.cookieMaxAge === undefined ? {} : { maxAge: options.cookieMaxAge }) },
     }),
   );
   app.use(authenticator.session());
