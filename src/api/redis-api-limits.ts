@@ -1,7 +1,7 @@
 import { NetworkErrorCode, StackExchangeNetworkError } from '../errors/network-error.js';
 import { rootMessage, safeCause } from '../util/safe-cause.js';
 import { nonEmptyString, optional, parseOptions, passThrough, positiveNumber } from '../util/options-schema.js';
-import { withTimeout } from '../util/timers.js';
+import { MAX_TIMER_MS, withTimeout } from '../util/timers.js';
 import type { ApiLimits, LimitDecision, LimitReason, LimitRequest } from './api-limits.js';
 import type { Quota } from './types.js';
 
@@ -54,6 +54,8 @@ const IN_FLIGHT_MS = 120_000;
 
 // KEYS: window, waiters, leases, ban, backoffs, quota. ARGV: id, family, maxRequests, interval, inFlightMs.
 // PEXPIRE takes whole milliseconds only, and `interval` may be fractional: expiries are rounded up.
+// The queue's keys only ever live longer: a waiter near the front (a short lease) asking again must not
+// expire the places of those told to wait longer.
 const TAKE = `${NOW}
 local id, family = ARGV[1], ARGV[2]
 local max, interval, inflight = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -85,8 +87,9 @@ local wait = math.max(1, nextFree) + math.floor(over / max) * interval
 local lease = wait + interval + 1000
 redis.call('ZADD', KEYS[2], 'NX', now, id)
 redis.call('ZADD', KEYS[3], now + lease, id)
-redis.call('PEXPIRE', KEYS[2], math.ceil(lease))
-redis.call('PEXPIRE', KEYS[3], math.ceil(lease))
+for k = 2, 3 do
+  if redis.call('PTTL', KEYS[k]) < lease then redis.call('PEXPIRE', KEYS[k], math.ceil(lease)) end
+end
 return {'window', wait}`;
 
 // KEYS: window, waiters, leases. ARGV: id, sent (1/0), interval.
@@ -153,7 +156,7 @@ export class RedisApiLimits implements ApiLimits {
       maxRequests: optional(positiveNumber('30', { integer: true }), 30),
       interval: optional(positiveNumber('1000'), 1000),
       secondMs: optional(positiveNumber('1000'), 1000),
-      commandTimeout: optional(positiveNumber('1000'), 1000),
+      commandTimeout: optional(positiveNumber('1000', { max: MAX_TIMER_MS }), 1000),
       inFlightMs: optional(positiveNumber('120000', { integer: true }), IN_FLIGHT_MS),
     }, '{ client: createClient(), prefix: "myapp:se-limits:" }');
     this.#client = o.client;

@@ -155,6 +155,19 @@ describe('RedisApiLimits', () => {
     expect(await take(limits, 'd')).toMatchObject({ ok: false, reason: 'window' });
   });
 
+  it('keeps the queue as long as its last waiter was told to wait: a waiter near the front asking again does not shorten it', async () => {
+    const p = prefix();
+    const limits = new RedisApiLimits({ client: redis, prefix: p, maxRequests: 1, interval: 1000 });
+    expect(await take(limits, 'w')).toEqual({ ok: true });
+    for (const id of ['a', 'b', 'c']) expect(await take(limits, id)).toMatchObject({ ok: false, reason: 'window' });
+    const last = await take(limits, 'd');
+    const lastWait = last.ok ? 0 : last.waitMs;
+    expect(lastWait).toBeGreaterThanOrEqual(3000);
+    expect(await take(limits, 'a')).toMatchObject({ ok: false, reason: 'window' });
+    // 'd' may ask again up to lastWait from now: the queue (and its leases) must still be there then.
+    for (const key of ['waiters', 'leases']) expect(Number(await redis.sendCommand(['PTTL', `${p}${key}`])), key).toBeGreaterThan(lastWait);
+  });
+
   it('counts a sent request for the interval after its answer even when the answer came after inFlightMs', async () => {
     const p = prefix();
     const limits = new RedisApiLimits({ client: redis, prefix: p, maxRequests: 1, interval: 60_000, inFlightMs: 50 });
@@ -215,5 +228,7 @@ describe('RedisApiLimits', () => {
     expect(() => new RedisApiLimits({ client: redis, maxRequest: 3 } as never)).toThrow(/did you mean maxRequests/);
     expect(() => new RedisApiLimits({ client: redis, inFlightMs: 0 })).toThrow(/options\.inFlightMs must be a positive integer .*e\.g\. inFlightMs: 120000/);
     expect(() => new RedisApiLimits({ client: redis, inFlightMS: 50 } as never)).toThrow(/did you mean inFlightMs/);
+    // Node fires a timer past 2^31-1 ms after 1 ms: every command would time out at once.
+    expect(() => new RedisApiLimits({ client: redis, commandTimeout: 2 ** 31 })).toThrow(/options\.commandTimeout/);
   });
 });
