@@ -98,9 +98,15 @@ function saveSession(session: StoreSession, done: (err: SessionStoreError | null
     done(null);
     return;
   }
+  let answered = false;
   try {
-    session.save((err) => done(err ? new SessionStoreError('The session store could not save the pending login', { cause: err }) : null));
+    session.save((err) => {
+      answered = true;
+      done(err ? new SessionStoreError('The session store could not save the pending login', { cause: err }) : null);
+    });
   } catch (err) {
+    // A store that answered synchronously: what threw is the caller's own error, not the store's.
+    if (answered) throw err;
     done(new SessionStoreError('The session store could not save the pending login', { cause: err }));
   }
 }

@@ -166,6 +166,20 @@ describe('PendingLoginStore', () => {
     expect(startError).toMatchObject({ code: 'SESSION_STORE', status: 503 });
   });
 
+  it('calls back once when a session store answers synchronously and the caller then throws: the throw is the caller\'s', () => {
+    const s = store();
+    const session = { save: (cb: (err?: unknown) => void) => cb() };
+    const answers: unknown[] = [];
+    const bug = new Error('the app threw while redirecting');
+    expect(() =>
+      s.inner.store({ session }, 'v'.repeat(43), { scope: [] }, s.context, (err, state) => {
+        answers.push(err ?? state);
+        throw bug;
+      }),
+    ).toThrow(bug);
+    expect(answers).toEqual([expect.stringMatching(/^[\w-]{43}$/)]);
+  });
+
   it('refuses a second callback of a state used in this process, for as long as its login would have lived', async () => {
     const s = store();
     const loaded = fakeSession();
