@@ -52,15 +52,12 @@ interface SessionSnapshot {
 }
 
 function snapshot(session: StoreSession): SessionSnapshot {
-  let maxAge: number | null = null;
-  // A Cookie's toJSON() has run when the replacer sees it: its value is plain data.
-  const content = JSON.stringify(session, function (this: unknown, key: string, value: unknown) {
-    if (this !== session || key !== 'cookie' || !isRecord(value)) return value;
-    const { expires: _expires, originalMaxAge, ...attributes } = value;
-    maxAge = typeof originalMaxAge === 'number' ? originalMaxAge : null;
-    return attributes;
-  });
-  return { content, maxAge };
+  const { cookie } = session as { cookie?: unknown };
+  // What JSON.stringify would write for the cookie: express-session's Cookie has a toJSON().
+  const data: unknown = isRecord(cookie) && typeof cookie['toJSON'] === 'function' ? (cookie['toJSON'] as () => unknown).call(cookie) : cookie;
+  if (!isRecord(data)) return { content: JSON.stringify(session), maxAge: null };
+  const { expires: _expires, originalMaxAge, ...attributes } = data;
+  return { content: JSON.stringify({ ...session, cookie: attributes }), maxAge: typeof originalMaxAge === 'number' ? originalMaxAge : null };
 }
 
 // express-session's touch() sets maxAge to originalMaxAge again, which re-reads the clock: the value can
