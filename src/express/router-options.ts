@@ -14,6 +14,7 @@ import { safeReturnTo } from './return-to.js';
 import type { AllowedReturnTo } from './return-to.js';
 import type { LoginFailureCode } from './login-failure.js';
 import { MAX_TIMER_MS } from '../util/timers.js';
+import { isHttpToken } from '../util/http-token.js';
 
 /**
  * Options of the API client made for each request (`req.stackexchange`). `key`, `apiURL`, `fetch` and
@@ -116,8 +117,6 @@ export const AUTH_DEFAULTS = {
 } as const;
 
 const BASE_PATH = /^(?:\/[A-Za-z0-9\-._~]+)+$/;
-// RFC 6265 cookie-name token characters.
-const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 function redirectTarget(fallback: string): OptionRule<string> {
   return (value, fail) => {
@@ -202,7 +201,7 @@ const AUTH_SCHEMA = {
   scopes: scopesRule,
   origin: originRule,
   cookieName: optional(
-    passThrough((value): value is string => typeof value === 'string' && COOKIE_NAME.test(value), "must be the session cookie's name", "'connect.sid'"),
+    passThrough(isHttpToken, "must be the session cookie's name", "'connect.sid'"),
     AUTH_DEFAULTS.cookieName as string,
   ),
   logoutTimeout: optional(positiveNumber('3000', { max: MAX_TIMER_MS, integer: true }), AUTH_DEFAULTS.logoutTimeout as number),

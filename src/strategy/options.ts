@@ -12,6 +12,7 @@ import type { PendingLoginStore } from './pending-logins.js';
 import { splitScopeList } from '../util/scope-list.js';
 import { userAgent, userAgentOption } from '../util/user-agent.js';
 import { MAX_TIMER_MS } from '../util/timers.js';
+import { isHttpToken } from '../util/http-token.js';
 
 /** The OAuth scopes Stack Exchange knows. */
 export const STACKEXCHANGE_SCOPES = ['read_inbox', 'no_expiry', 'write_access', 'private_info'] as const;
@@ -139,7 +140,6 @@ export interface ResolvedStrategyOptions {
 }
 
 const SITE = /^[a-z0-9][a-z0-9.-]{0,99}$/i;
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
 const CALLBACK_EXAMPLE = '"https://app.example/auth/callback"';
 
@@ -194,7 +194,7 @@ function isPendingLoginStore(value: unknown): value is PendingLoginStore {
 function isHeaders(value: unknown): value is Record<string, string> {
   return (
     isRecord(value) &&
-    Object.entries(value).every(([name, text]) => HEADER_NAME.test(name) && typeof text === 'string' && HEADER_VALUE.test(text))
+    Object.entries(value).every(([name, text]) => isHttpToken(name) && typeof text === 'string' && HEADER_VALUE.test(text))
   );
 }
 

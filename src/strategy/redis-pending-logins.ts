@@ -9,6 +9,7 @@ import { randomToken } from '../util/random.js';
 import { safeCause } from '../util/safe-cause.js';
 import type { InvalidStateInfo, PendingLoginContext, PendingLoginState, PendingLoginStore, PendingLoginStoreCallback, PendingLoginVerifyCallback } from './pending-logins.js';
 import { LoginErrorCode } from '../errors/error-codes.js';
+import { isHttpToken } from '../util/http-token.js';
 
 /** The subset of a node `redis` (v4 or v5) client the store uses; a connected `createClient()` result fits. */
 export interface PendingLoginRedisClient {
@@ -67,7 +68,6 @@ function settle(hand: () => void): void {
 }
 const BINDING = /^[A-Za-z0-9_-]{43}$/;
 const STATE = /^[A-Za-z0-9_-]{43,128}$/;
-const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 // Runs atomically: the login's key with its TTL, the browser's list of states, and the oldest beyond
 // the limit dropped with their keys. KEYS[1] login key, KEYS[2] browser list; ARGV[1] value, ARGV[2]
@@ -143,7 +143,7 @@ export class RedisPendingLoginStore implements PendingLoginStore {
       client: passThrough(hasSendCommand, 'must be a connected node-redis client', 'await createClient({ url }).connect()'),
       prefix: optional(nonEmptyString("'se-login:'"), 'se-login:'),
       cookieName: optional(
-        passThrough((value): value is string => typeof value === 'string' && COOKIE_NAME.test(value), 'must be a cookie name', "'stackexchange_login'"),
+        passThrough(isHttpToken, 'must be a cookie name', "'stackexchange_login'"),
         undefined,
       ),
       commandTimeout: optional(positiveNumber('1000', { max: MAX_TIMER_MS }), 1000),
