@@ -76,6 +76,20 @@ const filters = new Map<string, Promise<string>>();
 const now = (): number => performance.now();
 
 /**
+ * Runs a side step of a call (the shared limits' bookkeeping, the cache, the app's hooks): a failure
+ * there is logged as `<what> failed: <message>` and the call goes on, so that a Redis outage or a
+ * throwing hook never fails a request that Stack Exchange answered.
+ */
+async function sideStep<R>(what: string, step: () => R | Promise<R>): Promise<R | undefined> {
+  try {
+    return await step();
+  } catch (error) {
+    log(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+}
+
+/**
  * Merges the answers of a vector call split into several requests: items in request order, `hasMore`
  * when any part has more, the lowest `quotaRemaining` (the latest), the longest `backoff`, and the last
  * part's wrapper as `raw`.
@@ -315,7 +329,7 @@ export class StackExchangeClient {
   async #dropTokenReads(group: string | undefined): Promise<void> {
     const cache = this.#options.cache;
     if (group === undefined || cache === false) return;
-    await this.#cacheStep('drop', () => cache.dropGroup(group));
+    await sideStep('dropping cached reads', () => cache.dropGroup(group));
   }
 
   #tokenParam(caller: string, token: string | undefined): { tokens: string; ownToken: boolean } {
@@ -396,7 +410,7 @@ export class StackExchangeClient {
     const key = requestKey(prepared.url);
     const cache = ctx.cache ? this.#options.cache : false;
     if (cache !== false) {
-      const hit = await this.#cacheStep('read', () => cache.get(key));
+      const hit = await sideStep('reading the cache', () => cache.get(key));
       if (hit !== undefined) {
         log(`GET ${prepared.method} answered from the cache`);
         return parseResponse<T>({ status: 200, body: JSON.parse(hit) as unknown }, prepared.method);
@@ -415,7 +429,7 @@ export class StackExchangeClient {
         const answer = retry === false ? await attempt() : await withRetry(attempt, retry, sharedSignal);
         if (cache !== false) {
           const group = prepared.withToken ? this.#group : undefined;
-          await this.#cacheStep('store', () => cache.set(key, JSON.stringify(answer.raw), this.#options.cacheTTL, group));
+          await sideStep('storing in the cache', () => cache.set(key, JSON.stringify(answer.raw), this.#options.cacheTTL, group));
         }
         return answer;
       },
@@ -427,16 +441,6 @@ export class StackExchangeClient {
       // Another client's identical read answered for this one: its own onTokenRejected still hears of it.
       if (!sentHere && error instanceof StackExchangeApiError && error.isTokenRejected && ctx.ownToken && prepared.withToken) await this.#tokenRejected(error);
       throw error;
-    }
-  }
-
-  /** Runs a cache operation; a failing cache (Redis down) is logged and skipped, never fails the call. */
-  async #cacheStep<R>(what: string, step: () => Promise<R>): Promise<R | undefined> {
-    try {
-      return await step();
-    } catch (error) {
-      log(`cache ${what} failed: ${error instanceof Error ? error.message : String(error)}`);
-      return undefined;
     }
   }
 
@@ -476,11 +480,7 @@ export class StackExchangeClient {
   }
 
   async #release(id: string, sent: boolean): Promise<void> {
-    try {
-      await this.#options.apiLimits.release(id, sent);
-    } catch (error) {
-      log(`releasing a slot failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    await sideStep('releasing a slot', () => this.#options.apiLimits.release(id, sent));
   }
 
   /** The refusal of a call the limits would hold too long; `bound` says which limit of the call's wait decided. */
@@ -566,16 +566,11 @@ export class StackExchangeClient {
     if (!Number.isFinite(answer.quotaMax) || !Number.isFinite(answer.quotaRemaining)) return;
     const quota = { max: answer.quotaMax, remaining: answer.quotaRemaining };
     this.#quota = quota;
-    try {
-      await this.#options.apiLimits.quota(this.#quotaId, quota);
-    } catch (error) {
-      log(`recording the quota failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    try {
+    await sideStep('recording the quota', () => this.#options.apiLimits.quota(this.#quotaId, quota));
+    // The app's hooks are called, not awaited: the answer does not wait for them.
+    await sideStep('onQuota', () => {
       this.#options.onQuota?.({ ...quota });
-    } catch (error) {
-      log(`onQuota threw: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    });
   }
 
   /** Stack Exchange says the quota is spent (another process or app spent it): recorded, and refused until UTC midnight. */
@@ -596,32 +591,18 @@ export class StackExchangeClient {
 
   async #banned(seconds: number): Promise<void> {
     log(`throttle ban: nothing is sent to ${redact(this.#options.apiURL)} for ${seconds}s`);
-    try {
-      await this.#options.apiLimits.ban(seconds);
-    } catch (error) {
-      log(`recording the ban failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    await sideStep('recording the ban', () => this.#options.apiLimits.ban(seconds));
   }
 
   async #backedOff(family: string, seconds: number): Promise<void> {
     log(`backoff ${seconds}s on ${family}`);
-    try {
-      await this.#options.apiLimits.backoff(family, seconds);
-    } catch (error) {
-      log(`recording the backoff failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    try {
+    await sideStep('recording the backoff', () => this.#options.apiLimits.backoff(family, seconds));
+    await sideStep('onBackoff', () => {
       this.#options.onBackoff?.({ method: family, seconds });
-    } catch (error) {
-      log(`onBackoff threw: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    });
   }
 
   async #tokenRejected(error: StackExchangeApiError): Promise<void> {
-    try {
-      await this.#options.onTokenRejected?.(error);
-    } catch (hookError) {
-      log(`onTokenRejected threw: ${hookError instanceof Error ? hookError.message : String(hookError)}`);
-    }
+    await sideStep('onTokenRejected', () => this.#options.onTokenRejected?.(error));
   }
 }
