@@ -444,38 +444,33 @@ export class StackExchangeClient {
     }
   }
 
-  /** Waits until the limits grant a slot for `id`, or fails at once when the wait would pass `maxWait` or the deadline. */
+  /**
+   * Waits until the limits grant a slot for `id`, or fails at once when the wait would pass `maxWait` or
+   * the deadline. Whatever ends it without a slot (a refusal, an abort, the limits failing) gives the
+   * place in the queue back.
+   */
   async #acquire(id: string, prepared: Prepared, ctx: CallContext): Promise<void> {
     const o = this.#options;
-    const limits = o.apiLimits;
     const started = now();
     const request = { id, family: prepared.info.family, quota: this.#quotaId };
-    for (;;) {
-      ctx.signal.throwIfAborted();
-      let decision: LimitDecision;
-      try {
-        decision = await limits.take(request);
-      } catch (error) {
-        await this.#release(id, false);
-        throw error;
-      }
-      if (decision.ok) {
-        if (!ctx.signal.aborted) return;
-        await this.#release(id, false);
-        throw ctx.signal.reason as unknown;
-      }
-      const untilDeadline = ctx.deadlineAt - now();
-      const waitLeft = o.maxWait - (now() - started);
-      if (decision.reason === 'quota' || decision.waitMs > Math.min(waitLeft, untilDeadline)) {
-        await this.#release(id, false);
-        throw this.#refusal(prepared, decision, untilDeadline < waitLeft ? 'deadline' : 'maxWait');
-      }
-      try {
+    try {
+      for (;;) {
+        ctx.signal.throwIfAborted();
+        const decision: LimitDecision = await o.apiLimits.take(request);
+        if (decision.ok) {
+          ctx.signal.throwIfAborted();
+          return;
+        }
+        const untilDeadline = ctx.deadlineAt - now();
+        const waitLeft = o.maxWait - (now() - started);
+        if (decision.reason === 'quota' || decision.waitMs > Math.min(waitLeft, untilDeadline)) {
+          throw this.#refusal(prepared, decision, untilDeadline < waitLeft ? 'deadline' : 'maxWait');
+        }
         await realSleep(Math.ceil(decision.waitMs), ctx.signal);
-      } catch (error) {
-        await this.#release(id, false);
-        throw error;
       }
+    } catch (error) {
+      await this.#release(id, false);
+      throw error;
     }
   }
 
