@@ -297,23 +297,42 @@ const isPlaceholder = (segment: string): boolean => segment.startsWith('{') && s
 const shapeOf = (path: string): string => segmentsOf(path).map((s) => (isPlaceholder(s) ? '{}' : s)).join('/');
 const byShape = new Map(entries.map(([template, spec]) => [shapeOf(template), { template, spec }]));
 
+/** A catalogue entry with its path split once. */
+interface IndexedEntry {
+  template: ApiPath;
+  spec: MethodSpec<unknown>;
+  segments: string[];
+  /** How many of its segments are literal (not placeholders): the more specific entry wins. */
+  literals: number;
+}
+
+// A concrete path is matched only against the entries of its length and first segment (every template
+// starts with a literal one: `/users`, `/questions`), not against all of them: an app writing
+// `/users/${id}/answers` pays a few lookups instead of a scan of the catalogue per call.
+const candidateKey = (length: number, first: string | undefined): string => `${length} ${first ?? ''}`;
+const candidates = new Map<string, IndexedEntry[]>();
+for (const [template, spec] of entries) {
+  const segments = segmentsOf(template);
+  const key = candidateKey(segments.length, segments[0]);
+  const list = candidates.get(key) ?? [];
+  list.push({ template, spec, segments, literals: segments.filter((k) => !isPlaceholder(k)).length });
+  candidates.set(key, list);
+}
+
 /** The catalogue entry a template (any placeholder names) or a concrete path (`/users/1;2/answers`) belongs to. */
 function findEntry(path: string): { template: ApiPath; spec: MethodSpec<unknown> } | undefined {
-  const segments = segmentsOf(path);
   const exact = byShape.get(shapeOf(path));
   if (exact !== undefined) return exact;
   // A concrete value where the catalogue has a placeholder: the literal segments must match and the
   // others must not be literal segments of another method (`/questions/featured` is not an id).
-  let found: { template: ApiPath; spec: MethodSpec<unknown> } | undefined;
-  for (const [template, spec] of entries) {
-    const known = segmentsOf(template);
-    if (known.length !== segments.length) continue;
-    if (known.every((k, i) => k === segments[i] || (isPlaceholder(k) && segments[i] !== ''))) {
-      const literal = known.filter((k) => !isPlaceholder(k)).length;
-      if (found === undefined || literal > segmentsOf(found.template).filter((k) => !isPlaceholder(k)).length) found = { template, spec };
+  const segments = segmentsOf(path);
+  let found: IndexedEntry | undefined;
+  for (const entry of candidates.get(candidateKey(segments.length, segments[0])) ?? []) {
+    if (entry.segments.every((k, i) => k === segments[i] || (isPlaceholder(k) && segments[i] !== ''))) {
+      if (found === undefined || entry.literals > found.literals) found = entry;
     }
   }
-  return found;
+  return found === undefined ? undefined : { template: found.template, spec: found.spec };
 }
 
 /** The `/users` form of a `/me` route, as Stack Exchange counts it for `backoff` (`/me/inbox` → `/users/{id}/inbox`). */
