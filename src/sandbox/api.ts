@@ -82,7 +82,7 @@ export function handleApi(ctx: SandboxContext, inc: Incoming, res: ServerRespons
     const fault = takeApiFault(ctx);
     if (fault?.kind === 'throttle') throw throttled(30);
     if (fault?.kind === 'ban') {
-      const ms = fault.seconds !== undefined ? fault.seconds * 1000 : ctx.banMs > 0 ? ctx.banMs : FAULT_BAN_SECONDS * 1000;
+      const ms = fault.seconds !== undefined ? fault.seconds * 1000 : ctx.bans.durationMs > 0 ? ctx.bans.durationMs : FAULT_BAN_SECONDS * 1000;
       ctx.bans.ban(inc.address, inc.time, ms);
       throw throttled(Math.ceil(ms / 1000));
     }

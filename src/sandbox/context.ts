@@ -40,8 +40,6 @@ export interface SandboxContext {
   rate: RateLimiter;
   /** Addresses banned for breaking the rate limit. */
   bans: AddressBans;
-  /** How long a rate violation bans (ms); 0 when banning is off. */
-  banMs: number;
   /** Duplicates and peak rate of API requests. */
   requestLog: ApiRequestLog;
   backoffs: BackoffRegistry;

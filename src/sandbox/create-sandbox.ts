@@ -50,7 +50,6 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     faults: { token: null, api: null },
     rate: new RateLimiter(o.maxRequestsPerSecond),
     bans: new AddressBans(o.banSeconds),
-    banMs: o.banSeconds * 1000,
     requestLog: new ApiRequestLog(),
     backoffs: new BackoffRegistry(),
     quotaUsed: new Map(),

@@ -87,6 +87,11 @@ export class AddressBans {
     this.#ms = seconds * 1000;
   }
 
+  /** How long a ban lasts (ms); 0 when banning is off. */
+  get durationMs(): number {
+    return this.#ms;
+  }
+
   /** Bans `address` from `now` for the configured time (or `ms`). Requests during a ban do not extend it. */
   ban(address: string, now: number, ms = this.#ms): void {
     if (ms > 0) this.#until.set(address, now + ms);
