@@ -14,6 +14,7 @@ import { sendPopupPage } from './popup-page.js';
 import { popupLoginResult } from './popup-result.js';
 import { safeReturnTo } from './return-to.js';
 import type { ResolvedAuthOptions } from './router-options.js';
+import { forgetLogin } from './request-client.js';
 import { writeSessionTokens } from './session-tokens.js';
 import type { SessionTokens, TokenSession } from './session-tokens.js';
 
@@ -88,12 +89,14 @@ export function skipUnchangedResave(session: StoreSession): void {
 
 /**
  * Hooks into passport's `req.login` for this request: the tokens go into the regenerated session
- * before passport saves it (one write for the login instead of three), and the session store's failures
- * (regenerating, then saving) become {@link SessionStoreError}s, so they answer 503 while the app's
- * `serializeUser` errors stay the app's. The hooks are this request's session objects' own
+ * just before passport saves it, which it does only once the app's `serializeUser` accepted the user
+ * (one write for the login instead of three), and the session store's failures (regenerating, then
+ * saving) become {@link SessionStoreError}s, so they answer 503 while the app's `serializeUser` errors
+ * stay the app's. A login that was not saved leaves nothing behind for express-session's own save at
+ * the end of the request: no tokens, no user. The hooks are this request's session objects' own
  * (non-enumerable, never saved) and remove themselves. Returns false when the session cannot be hooked.
  */
-function hookLogin(req: Request, tokens: SessionTokens): boolean {
+function hookLogin(req: Request, tokens: SessionTokens, login: { settled: boolean }): boolean {
   const session = req.session as unknown as StoreSession | undefined;
   if (session === undefined) return false;
   return interceptOnce(session, 'regenerate', (regenerate, done) => {
@@ -101,14 +104,20 @@ function hookLogin(req: Request, tokens: SessionTokens): boolean {
       if (err) return done(storeFailure(err));
       const fresh = req.session as unknown as (StoreSession & TokenSession) | undefined;
       if (fresh === undefined) return done();
-      writeSessionTokens(fresh, tokens);
-      interceptOnce(fresh, 'save', (save, saved) =>
+      interceptOnce(fresh, 'save', (save, saved) => {
+        // After req.login called back (the app's serializeUser failed), this is express-session's
+        // own save at the end of the request: the login did not happen, its tokens stay out.
+        if (login.settled) return save(saved);
+        writeSessionTokens(fresh, tokens);
         save((saveErr) => {
-          if (saveErr) return saved(storeFailure(saveErr));
+          if (saveErr) {
+            forgetLogin(req, 'the session store failed to save the login');
+            return saved(storeFailure(saveErr));
+          }
           skipUnchangedResave(fresh);
           return saved();
-        }),
-      );
+        });
+      });
       return done();
     });
   });
@@ -119,13 +128,19 @@ function hookLogin(req: Request, tokens: SessionTokens): boolean {
  * other tabs' logins over) with the tokens in the new session.
  */
 function establishSession(req: Request, user: Express.User, tokens: SessionTokens, done: (err: unknown) => void): void {
-  const hooked = hookLogin(req, tokens);
+  const login = { settled: false };
+  const hooked = hookLogin(req, tokens, login);
   req.login(user, (loginErr: unknown) => {
+    login.settled = true;
     if (loginErr) return done(loginErr);
     if (hooked) return done(null);
     // A session without regenerate(): write the tokens after the login.
     writeSessionTokens(req.session as unknown as TokenSession, tokens);
-    req.session.save((saveErr: unknown) => done(saveErr ? storeFailure(saveErr) : null));
+    req.session.save((saveErr: unknown) => {
+      if (!saveErr) return done(null);
+      forgetLogin(req, 'the session store failed to save the login');
+      return done(storeFailure(saveErr));
+    });
   });
 }
 

@@ -213,6 +213,43 @@ describe('GET /auth/callback: failures', () => {
     expect((await sessionOf(browser, app.url)).stackexchange.loggedIn).toBe(false);
   });
 
+  it('leaves the browser logged out when the login\'s own save fails but the store is back for the end of the request', async () => {
+    const browser = createBrowser();
+    const callbackURL = await consent(se, await startLogin(browser, app.url));
+    const store = app.store;
+    if (!(store instanceof FailingStore)) throw new Error('startRouterApp should default to a FailingStore');
+    const before = store.writes.length;
+    store.failNextWrites = 1;
+    const res = await completeLogin(browser, callbackURL);
+    expect(res.status).toBe(503);
+    const view = await sessionOf(browser, app.url);
+    expect(view.stackexchange.loggedIn).toBe(false);
+    expect(view.user).toBeNull();
+    const kept = store.writes.slice(before).filter((write) => write.kept);
+    expect(kept.length).toBeGreaterThan(0);
+    for (const write of kept) {
+      expect(JSON.parse(write.session)).not.toHaveProperty('stackexchange');
+      expect(JSON.parse(write.session)).not.toHaveProperty('passport.user');
+    }
+  });
+
+  it('keeps the token out of the session when the app\'s serializeUser fails: the browser stays logged out', async () => {
+    const store = new FailingStore();
+    const refusing = await startRouterApp(se, { store, serializeUser: (_user, done) => done(new Error('serializeUser refused')) });
+    try {
+      const browser = createBrowser();
+      const callbackURL = await consent(se, await startLogin(browser, refusing.url));
+      const before = store.writes.length;
+      const res = await completeLogin(browser, callbackURL);
+      expect(res.status).toBe(500);
+      expect((await sessionOf(browser, refusing.url)).stackexchange.loggedIn).toBe(false);
+      expect((await browser.get(`${refusing.url}/api/me`).set('accept', 'application/json')).status).toBe(401);
+      for (const write of store.writes.slice(before)) expect(JSON.parse(write.session)).not.toHaveProperty('stackexchange');
+    } finally {
+      await refusing.close();
+    }
+  });
+
   it('two simultaneous callbacks of one state on one instance: one logs in, the other is invalid_state, one token request (20 trials)', async () => {
     for (let trial = 0; trial < 20; trial++) {
       se.reset();

@@ -27,6 +27,8 @@ export interface RouterAppOptions {
   strategy?: Partial<StackExchangeStrategyOptions>;
   /** The session cookie's name. Default express-session's `connect.sid`. */
   cookieName?: string;
+  /** The app's `serializeUser`. Default: the whole user goes into the session. */
+  serializeUser?: (user: Express.User, done: (err: unknown, id?: unknown) => void) => void;
   /** The session cookie's `maxAge` in milliseconds. Default none (a browser-session cookie). */
   cookieMaxAge?: number;
   /**
@@ -84,7 +86,7 @@ export async function startRouterApp(se: Sandbox, options: RouterAppOptions = {}
   });
   const authenticator = new passport.Passport();
   authenticator.use(strategy);
-  authenticator.serializeUser((user, done) => done(null, user));
+  authenticator.serializeUser(options.serializeUser ?? ((user, done) => done(null, user)));
   authenticator.deserializeUser((user: Express.User, done) => done(null, user));
 
   const store = options.store ?? new FailingStore();
