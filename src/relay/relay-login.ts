@@ -1,4 +1,5 @@
 import { StackExchangeError } from '../errors/stackexchange-error.js';
+import { abortable } from '../util/abortable.js';
 import { logger } from '../util/debug.js';
 import { safeCause } from '../util/safe-cause.js';
 import { authorizationFailure, DesktopLoginErrorCode, safeName } from './desktop-login-flow.js';
@@ -30,7 +31,13 @@ export async function relayLogin(config: ResolvedRelayLogin, run: LoginRun): Pro
   const { signal } = run;
   const startedAt = Date.now();
   if (signal.aborted) throw run.stopped();
-  await config.openBrowser(run.authorizeURL(redirectURI));
+  // Called at once (a throw becomes a rejection); an opener that never settles must not outlast the
+  // timeout or the caller's signal.
+  const opening = (async () => config.openBrowser(run.authorizeURL(redirectURI)))();
+  await abortable(opening, signal).catch((error: unknown) => {
+    if (signal.aborted) throw run.stopped();
+    throw error;
+  });
   let longPoll = true;
   let failures = 0;
   for (;;) {

@@ -252,6 +252,48 @@ describe('desktopLogin', () => {
     expect(isStackExchangeError(error) && error.code).toBe('LOGIN_ABORTED');
   });
 
+  it('rejects with LOGIN_TIMEOUT when the timeout passes while openBrowser has not settled, and polls nothing', async () => {
+    const relay = await relayWith();
+    const timers = capturedSleep();
+    const urls: string[] = [];
+    const open = vi.fn(() => new Promise<never>(() => undefined));
+    const login = desktopLogin(loginOptions(relay, { openBrowser: open, timeout: 90_000, sleep: timers.sleep, fetch: recordingFetch(urls) })).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(open).toHaveBeenCalledTimes(1), { interval: 5 });
+    expect(timers.pending()).toEqual([90_000]);
+    timers.fire(90_000);
+    const error = await login;
+    expect(isStackExchangeError(error) && error.code).toBe('LOGIN_TIMEOUT');
+    expect(urls).toEqual([]);
+  });
+
+  it('rejects with LOGIN_ABORTED when the signal aborts while openBrowser has not settled, and polls nothing', async () => {
+    const relay = await relayWith();
+    const controller = new AbortController();
+    const urls: string[] = [];
+    const open = vi.fn(() => new Promise<never>(() => undefined));
+    const login = desktopLogin(loginOptions(relay, { openBrowser: open, signal: controller.signal, fetch: recordingFetch(urls) })).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(open).toHaveBeenCalledTimes(1), { interval: 5 });
+    controller.abort();
+    const error = await login;
+    expect(isStackExchangeError(error) && error.code).toBe('LOGIN_ABORTED');
+    expect(urls).toEqual([]);
+  });
+
+  it('rejects with the error of an openBrowser that throws or rejects, and polls nothing', async () => {
+    const relay = await relayWith();
+    for (const open of [
+      () => {
+        throw new Error('no browser');
+      },
+      () => Promise.reject(new Error('no browser')),
+    ]) {
+      const urls: string[] = [];
+      const error: unknown = await desktopLogin(loginOptions(relay, { openBrowser: open, fetch: recordingFetch(urls) })).catch((e: unknown) => e);
+      expect((error as Error).message).toBe('no browser');
+      expect(urls).toEqual([]);
+    }
+  });
+
   it('does not open the authorize URL when the signal is already aborted', async () => {
     const relay = await relayWith();
     const open = vi.fn();

@@ -747,6 +747,64 @@ describe('tokenRelay: long-poll', () => {
     ['MemoryRelayStore', () => new MemoryRelayStore()],
     ['RedisRelayStore (real Redis)', () => redisStore()],
   ] as const) {
+    for (const wait of ['0', '30']) {
+      it(`takes nothing for a fetch (wait=${wait}) whose client left while an async middleware in front held it, and the next fetch gets the result (${name})`, async () => {
+        const inner = makeStore();
+        cleanups.push(() => inner.close());
+        let takes = 0;
+        let subscriptions = 0;
+        const store: RelayStore = {
+          setIfAbsent: (k, v, t) => inner.setIfAbsent(k, v, t),
+          take(k) {
+            takes += 1;
+            return inner.take(k);
+          },
+          subscribe(k, l) {
+            subscriptions += 1;
+            return inner.subscribe(k, l);
+          },
+        };
+        let holding: () => void = () => undefined;
+        const held = new Promise<void>((resolve) => {
+          holding = resolve;
+        });
+        let handedOn: () => void = () => undefined;
+        const dispatched = new Promise<void>((resolve) => {
+          handedOn = resolve;
+        });
+        const relay = await relayWith({ store, rateLimit: false }, () => {
+          const app = express();
+          // An async middleware (a session load, say) that is still busy when the client disconnects:
+          // it hands the request on only after the server saw it leave, so the relay's handler comes too late for that `close`.
+          app.use((req, res, next) => {
+            if (req.get('x-hold') === undefined) return next();
+            res.on('close', () => {
+              next();
+              handedOn();
+            });
+            holding();
+          });
+          return app;
+        });
+        const state = randomToken();
+        expect((await redirect(relay, `code=c&state=${state}`)).status).toBe(200);
+        const leaving = new AbortController();
+        const gone = fetch(`${relay.url}/token?key=${state}&wait=${wait}`, { headers: { 'x-hold': '1' }, signal: leaving.signal }).catch((e: unknown) => e);
+        await held;
+        leaving.abort();
+        expect(((await gone) as Error).name).toBe('AbortError');
+        await dispatched;
+        expect({ takes, subscriptions }).toEqual({ takes: 0, subscriptions: 0 });
+        expect(await getToken(relay, `key=${state}`)).toMatchObject({ status: 200, body: { code: 'c' } });
+        expect(takes).toBe(1);
+      });
+    }
+  }
+
+  for (const [name, makeStore] of [
+    ['MemoryRelayStore', () => new MemoryRelayStore()],
+    ['RedisRelayStore (real Redis)', () => redisStore()],
+  ] as const) {
     it(`leaves no subscription or timer behind after many answered, expired and abandoned polls (${name})`, async () => {
       const inner = makeStore();
       const { store, live } = countingSubscriptions(inner);
@@ -828,6 +886,62 @@ describe('tokenRelay: long-poll', () => {
       // Restored over the tombstone, not written afresh: the key is still write-once.
       expect((await redirect(relay, `code=planted&state=${state}`)).status).toBe(409);
       expect(await getToken(relay, `key=${state}`)).toMatchObject({ status: 404, body: NO_TOKEN });
+    });
+  }
+
+  for (const [name, makeStore] of [
+    ['MemoryRelayStore', () => new MemoryRelayStore()],
+    ['RedisRelayStore (real Redis)', () => redisStore()],
+  ] as const) {
+    it(`puts a result back when the client of a fetch without wait left during the take: the next fetch gets it (${name})`, async () => {
+      const inner = makeStore();
+      cleanups.push(() => inner.close());
+      let afterTake: (() => Promise<void>) | undefined;
+      const writes: Array<Promise<boolean>> = [];
+      const store: RelayStore = {
+        setIfAbsent(k, v, t) {
+          const write = inner.setIfAbsent(k, v, t);
+          writes.push(write);
+          return write;
+        },
+        subscribe: (k, l) => inner.subscribe(k, l),
+        async take(k) {
+          const value = await inner.take(k);
+          const hook = value === undefined ? undefined : afterTake;
+          afterTake = undefined;
+          await hook?.();
+          return value;
+        },
+      };
+      let serverSawLeave: () => void = () => undefined;
+      const left = new Promise<void>((resolve) => {
+        serverSawLeave = resolve;
+      });
+      const relay = await relayWith({ store, rateLimit: false }, () => {
+        const app = express();
+        app.use((_req, res, next) => {
+          res.on('close', () => {
+            if (!res.writableFinished) serverSawLeave();
+          });
+          next();
+        });
+        return app;
+      });
+      const state = randomToken();
+      expect((await redirect(relay, `code=c&state=${state}`)).status).toBe(200);
+      const leaving = new AbortController();
+      afterTake = async () => {
+        leaving.abort();
+        await left;
+      };
+      const gone = await fetch(`${relay.url}/token?key=${state}`, { signal: leaving.signal }).catch((e: unknown) => e);
+      expect((gone as Error).name).toBe('AbortError');
+      // The relay wrote the taken result back (the redirect's write was the first), and the app's next fetch gets it.
+      await vi.waitFor(() => expect(writes).toHaveLength(2), { interval: 5 });
+      expect(await writes[1]).toBe(true);
+      expect(await getToken(relay, `key=${state}`)).toMatchObject({ status: 200, body: { code: 'c' } });
+      // Restored over the used marker, not written afresh: the key is still write-once.
+      expect((await redirect(relay, `code=planted&state=${state}`)).status).toBe(409);
     });
   }
 
