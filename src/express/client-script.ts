@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { LOGIN_FAILURE_MESSAGE } from './login-failure.js';
 
 /** The `type` of every message the popup callback page posts to its opener. */
 export const POPUP_MESSAGE_TYPE = 'stackexchange:login';
@@ -14,6 +15,15 @@ export const POPUP_MESSAGE_TYPE = 'stackexchange:login';
  * - rejects `{ errorName, errorMessage }`: the callback's codes (`access_denied` when the person
  *   declines, `invalid_state`, `token_error`, `bad_request`, ...), `popup_blocked`, `popup_closed`.
  *
+ * The callback page posts its result to the opener. A callback that has no pending login to tell it the
+ * login is a popup one (missing, expired or replayed: `invalid_state`; malformed: `bad_request`) is
+ * answered with the plain redirect to `failureRedirect?error=<code>` instead; so while the popup is
+ * open the script also reads its location when it is on the page's own origin (other origins cannot be
+ * read) and, on any page but the callback whose query has `error`, rejects with that code and closes
+ * the popup. Only the router's codes are taken from the URL, with their fixed text; any other `error`
+ * value rejects as `server_error`. (A failure page whose `Cross-Origin-Opener-Policy` cuts the popup
+ * off from its opener cannot be read: that login still ends as `popup_closed`.)
+ *
  * A second call while a popup is open focuses it and returns the same promise.
  * The access token never reaches the browser.
  */
@@ -22,11 +32,35 @@ export function clientScript(basePath: string): string {
 (function () {
   'use strict';
   var START = ${JSON.stringify(`${basePath}/start`)};
+  var CALLBACK = ${JSON.stringify(`${basePath}/callback`)};
   var TYPE = ${JSON.stringify(POPUP_MESSAGE_TYPE)};
+  // The router's failure codes and their fixed texts: the only codes taken from a popup's URL.
+  var FAILURES = ${JSON.stringify(LOGIN_FAILURE_MESSAGE)};
   var pending = null;
 
   function failure(errorName, errorMessage) {
     return { errorName: errorName, errorMessage: errorMessage };
+  }
+
+  // The failure of a popup sent to failureRedirect?error=<code> on this page's origin, or null. Not on
+  // the callback (its error is the provider's, and its page posts the router's own answer), and never
+  // a page without error (success ends on the callback page, with no error).
+  function redirectedFailure(popup) {
+    var url;
+    try {
+      url = new URL(popup.location.href);
+    } catch (e) {
+      return null; // another origin (Stack Exchange) cannot be read
+    }
+    // about:blank (before the first load) has the origin "null".
+    if (url.origin !== window.location.origin) return null;
+    if (url.pathname === CALLBACK || url.pathname === CALLBACK + '/') return null;
+    var codes = url.searchParams.getAll('error');
+    if (codes.length === 0) return null;
+    // failureRedirect may have its own query: the router appends error last.
+    var code = codes[codes.length - 1];
+    if (Object.prototype.hasOwnProperty.call(FAILURES, code)) return failure(code, FAILURES[code]);
+    return failure('server_error', 'The login failed on the server');
   }
 
   function startURL(options) {
@@ -80,7 +114,14 @@ export function clientScript(basePath: string): string {
       }
       window.addEventListener('message', onMessage);
       timer = setInterval(function () {
-        if (!popup.closed) return;
+        if (!popup.closed) {
+          var redirected = redirectedFailure(popup);
+          if (redirected === null) return;
+          finish();
+          popup.close();
+          reject(redirected);
+          return;
+        }
         clearInterval(timer);
         timer = null;
         // A message posted just before the popup closed may still be queued: give it a moment.
