@@ -16,7 +16,7 @@ export interface PageRoutesOptions {
   sandbox: boolean;
   /** Scopes the login form may ask for. */
   allowedScopes: readonly string[];
-  /** The app's configured address (`http://localhost:3000`), named on the `wrong_host` failure page. */
+  /** The app's configured address (`http://localhost:3000`), named on the `invalid_state` failure page. */
   publicURL: string;
 }
 

@@ -23,10 +23,6 @@ const MESSAGES: Record<string, { heading: string; text: string }> = {
     heading: 'Your profile could not be loaded',
     text: 'Stack Exchange issued the login, but the app could not read your profile with it. Please try again in a moment.',
   },
-  wrong_host: {
-    heading: 'This login belongs to another address',
-    text: 'The login came back to a different address than the one it started from, so this browser has no login waiting here.',
-  },
   temporarily_unavailable: {
     heading: 'The login could not be saved',
     text: 'The session store is not answering, so the login was not kept. Please try again in a moment.',
@@ -41,18 +37,19 @@ const GENERIC = { heading: 'The login did not work', text: 'Something went wrong
 
 /**
  * The friendly failure page for `failureRedirect`. The code is only used to pick one of the fixed
- * texts above; it is never echoed, since the query string is untrusted. For `wrong_host` the page
- * names `publicURL`, the app's configured address (never the request's Host), as the one to use.
+ * texts above; it is never echoed, since the query string is untrusted. For `invalid_state` the page
+ * also names `publicURL`, the app's configured address (never the request's Host): a login started at
+ * another address (`127.0.0.1` for `localhost`) comes back without its session cookie.
  */
 export function loginFailedPage(code: string | undefined, publicURL: string): PageContent {
   const message = (code !== undefined && Object.hasOwn(MESSAGES, code) ? MESSAGES[code] : undefined) ?? GENERIC;
-  const start = code === 'wrong_host' ? `${publicURL}/#login` : '/#login';
+  const start = code === 'invalid_state' ? `${publicURL}/#login` : '/#login';
   return {
     title: message.heading,
     main: html`<section class="card notice failure">
       <h1 id="failure-heading">${message.heading}</h1>
       <p>${message.text}</p>
-      ${code === 'wrong_host' && html`<p id="failure-address">Open this app at <a href="${publicURL}/">${publicURL}</a> and log in there.</p>`}
+      ${code === 'invalid_state' && html`<p id="failure-address">Opened this app at another address? Open it at <a href="${publicURL}/">${publicURL}</a> and log in there.</p>`}
       <p><a class="button primary" href="${start}">Back to the login page</a></p>
     </section>`,
   };

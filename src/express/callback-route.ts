@@ -162,9 +162,6 @@ async function answerPopup(res: Response, user: Express.User, tokens: SessionTok
  */
 export function callbackRoute(config: ResolvedAuthOptions): RequestHandler {
   const { strategy } = config;
-  const callbackURL = new URL(strategy.settings.callbackURL);
-  const callbackHost = callbackURL.host;
-  const callbackOrigin = callbackURL.origin;
   return function stackExchangeCallback(req: Request, res: Response, next: NextFunction): void {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
@@ -182,15 +179,7 @@ export function callbackRoute(config: ResolvedAuthOptions): RequestHandler {
       log(`popup login failed: ${err instanceof Error ? err.message : String(err)}`);
       return sendPopupPage(res, 500, { type: 'stackexchange:login', errorName: 'server_error', errorMessage: 'The login failed on the server' }, config.origin);
     };
-    const fail = (failure: LoginFailureCode, cause: unknown): void => {
-      let code = failure;
-      const host = req.headers.host;
-      // The Host header is used for this message only: a login started on another host has its pending login there.
-      // The cause key is fixed: a key per Host would let forged Host headers grow the once-set and flood the log.
-      if (code === 'invalid_state' && typeof host === 'string' && host !== callbackHost) {
-        code = 'wrong_host';
-        warnOnce(config.logger, 'wrong-host', `a callback arrived on host ${host} but the strategy's callbackURL is on ${callbackHost}: open the app at ${callbackOrigin}, or set callbackURL to this host`);
-      }
+    const fail = (code: LoginFailureCode, cause: unknown): void => {
       const diagnosis = configurationCause(cause, strategy.settings.tokenURL);
       if (diagnosis !== undefined) warnOnce(config.logger, diagnosis[0], diagnosis[1]);
       try {

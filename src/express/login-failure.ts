@@ -14,10 +14,9 @@ import { LoginErrorCode } from '../errors/error-codes.js';
  * - `bad_request`: malformed callback or start parameters (e.g. a scope not allowed);
  * - `token_error`: the code exchange or the authorization failed at Stack Exchange;
  * - `profile_error`: the token was issued but the profile could not be loaded (e.g. the API refused the key);
- * - `wrong_host`: the callback came to another host than the strategy's `callbackURL` and had no pending login;
  * - `temporarily_unavailable`: the session or pending-login store failed (HTTP 503, never a redirect).
  */
-export type LoginFailureCode = 'access_denied' | 'invalid_state' | 'bad_request' | 'token_error' | 'profile_error' | 'wrong_host' | 'temporarily_unavailable';
+export type LoginFailureCode = 'access_denied' | 'invalid_state' | 'bad_request' | 'token_error' | 'profile_error' | 'temporarily_unavailable';
 
 /** The HTTP status of each failure code in JSON answers and popup pages. */
 export const LOGIN_FAILURE_STATUS: Readonly<Record<LoginFailureCode, number>> = Object.freeze({
@@ -27,8 +26,6 @@ export const LOGIN_FAILURE_STATUS: Readonly<Record<LoginFailureCode, number>> = 
   bad_request: 400,
   token_error: 502,
   profile_error: 502,
-  // The same status as invalid_state, whose special case it is.
-  wrong_host: 403,
   temporarily_unavailable: 503,
 });
 
@@ -39,7 +36,6 @@ export const LOGIN_FAILURE_MESSAGE: Readonly<Record<LoginFailureCode, string>> =
   bad_request: 'The login request was malformed',
   token_error: 'Stack Exchange could not complete the login; please try again',
   profile_error: 'Your Stack Exchange profile could not be loaded; please try again',
-  wrong_host: 'The login came back to another address than it started from; start it again from this site',
   temporarily_unavailable: 'The login could not be saved; please try again in a moment',
 });
 

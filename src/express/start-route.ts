@@ -7,6 +7,7 @@ import { failureCodeOfError, failureCodeOfInfo, sendLoginFailure } from './login
 import type { FailureTarget } from './login-failure.js';
 import type { ResolvedAuthOptions } from './router-options.js';
 import { safeReturnTo } from './return-to.js';
+import { warnOnce } from './diagnostics.js';
 
 /**
  * True when the raw query string has a structured `scope[...]`: Express 4's `qs` parser turns it into
@@ -43,7 +44,21 @@ function requestedScopes(value: unknown, allowed: readonly StackExchangeScope[])
  */
 export function startRoute(config: ResolvedAuthOptions): RequestHandler {
   const { strategy } = config;
+  const callbackURL = new URL(strategy.settings.callbackURL);
   return function stackExchangeStart(req: Request, res: Response, next: NextFunction): void {
+    // The session cookie set now belongs to the host the browser asked for: a callbackURL on another
+    // host (127.0.0.1 against localhost) will not get it back, and the login fails invalid_state. Only a
+    // line for the operator: behind a proxy that rewrites Host without X-Forwarded-Host (or without
+    // Express's `trust proxy`), the start is not wrong. The cause key is fixed: forged Hosts write once.
+    // Express's hostname is undefined for a request without a Host header (HTTP/1.0), whatever its type says.
+    const host = req.hostname as string | undefined;
+    if (host !== undefined && host !== callbackURL.hostname) {
+      warnOnce(
+        config.logger,
+        'start-host',
+        `a login started on host ${host.slice(0, 100)} but the strategy's callbackURL is on ${callbackURL.hostname}: the browser will not send this session's cookie there and the login will fail invalid_state. Open the app at ${callbackURL.origin}, or set callbackURL to the app's host (behind a proxy that rewrites Host, set Express's trust proxy and X-Forwarded-Host)`,
+      );
+    }
     const query = req.query as Record<string, unknown>;
     const popup = query['popup'] === '1';
     const target: FailureTarget = { failureRedirect: config.failureRedirect, origin: config.origin, popup };

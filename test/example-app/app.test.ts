@@ -112,7 +112,6 @@ describe('the login failure page', () => {
     token_error: 'Stack Exchange could not complete the login',
     bad_request: 'The login answer was not valid',
     profile_error: 'Your profile could not be loaded',
-    wrong_host: 'This login belongs to another address',
     temporarily_unavailable: 'The login could not be saved',
     login_required: 'Please log in',
   };
@@ -125,9 +124,9 @@ describe('the login failure page', () => {
     expect(res.text).toContain(`<h1 id="failure-heading">${heading}</h1>`);
   });
 
-  it('names the app\'s configured address (not the request\'s Host) when the login came back to another host', async () => {
-    const res = await request(ex.server).get('/login-failed?error=wrong_host').set('Host', 'evil.example');
-    expect(res.text).toContain(`<p id="failure-address">Open this app at <a href="${ex.url}/">${ex.url}</a> and log in there.</p>`);
+  it('names the app\'s configured address (not the request\'s Host) for an expired login, which a start at another address also gives', async () => {
+    const res = await request(ex.server).get('/login-failed?error=invalid_state').set('Host', 'evil.example');
+    expect(res.text).toContain(`<p id="failure-address">Opened this app at another address? Open it at <a href="${ex.url}/">${ex.url}</a> and log in there.</p>`);
     expect(res.text).not.toContain('evil.example');
   });
 

@@ -29,6 +29,6 @@ describe('login failures', () => {
   });
 
   it('answers client errors with 4xx and provider trouble with 502/503', () => {
-    expect(LOGIN_FAILURE_STATUS).toEqual({ access_denied: 403, invalid_state: 403, bad_request: 400, token_error: 502, profile_error: 502, wrong_host: 403, temporarily_unavailable: 503 });
+    expect(LOGIN_FAILURE_STATUS).toEqual({ access_denied: 403, invalid_state: 403, bad_request: 400, token_error: 502, profile_error: 502, temporarily_unavailable: 503 });
   });
 });
