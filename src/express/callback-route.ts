@@ -10,7 +10,7 @@ import type { FailureTarget, LoginFailureCode } from './login-failure.js';
 import { configurationCause, warnOnce } from './diagnostics.js';
 import { StackExchangeError } from '../errors/stackexchange-error.js';
 import { LoginErrorCode } from '../errors/error-codes.js';
-import { sendPopupPage } from './popup-page.js';
+import { POPUP_MESSAGE_TYPE, sendPopupPage } from './popup-page.js';
 import { popupLoginResult } from './popup-result.js';
 import { safeReturnTo } from './return-to.js';
 import type { ResolvedAuthOptions } from './router-options.js';
@@ -177,7 +177,7 @@ export function callbackRoute(config: ResolvedAuthOptions): RequestHandler {
     const unexpected = (err: unknown): void => {
       if (meta().popup !== true) return next(err);
       log(`popup login failed: ${err instanceof Error ? err.message : String(err)}`);
-      return sendPopupPage(res, 500, { type: 'stackexchange:login', errorName: 'server_error', errorMessage: 'The login failed on the server' }, config.origin);
+      return sendPopupPage(res, 500, { type: POPUP_MESSAGE_TYPE, errorName: 'server_error', errorMessage: 'The login failed on the server' }, config.origin);
     };
     const fail = (code: LoginFailureCode, cause: unknown): void => {
       const diagnosis = configurationCause(cause, strategy.settings.tokenURL);

@@ -1,8 +1,6 @@
 import type { Response } from 'express';
 import { LOGIN_FAILURE_MESSAGE } from './login-failure.js';
-
-/** The `type` of every message the popup callback page posts to its opener. */
-export const POPUP_MESSAGE_TYPE = 'stackexchange:login';
+import { POPUP_MESSAGE_TYPE } from './popup-page.js';
 
 /**
  * The browser script served at `{basePath}/client.js`. It defines `window.StackExchangeLogin` with one

@@ -10,7 +10,7 @@ export { safeReturnTo } from './return-to.js';
 export type { AllowedReturnTo } from './return-to.js';
 export { LOGIN_FAILURE_MESSAGE, LOGIN_FAILURE_STATUS } from './login-failure.js';
 export type { LoginFailureCode } from './login-failure.js';
-export { POPUP_MESSAGE_TYPE } from './client-script.js';
+export { POPUP_MESSAGE_TYPE } from './popup-page.js';
 export type { PopupLoginFailure, PopupLoginMessage, PopupLoginSuccess } from './popup-page.js';
 export { SESSION_TOKENS_KEY } from './session-tokens.js';
 export type { SessionTokens, StackExchangeSessionInfo } from './session-tokens.js';

@@ -1,8 +1,7 @@
 import type { Request, Response } from 'express';
 import { isStackExchangeError } from '../errors/stackexchange-error.js';
 import { isTokenError } from '../errors/token-error.js';
-import { POPUP_MESSAGE_TYPE } from './client-script.js';
-import { sendPopupPage } from './popup-page.js';
+import { POPUP_MESSAGE_TYPE, sendPopupPage } from './popup-page.js';
 import { LoginErrorCode } from '../errors/error-codes.js';
 
 /**

@@ -1,8 +1,10 @@
 import type { Response } from 'express';
 import type { NetworkUser } from '../api/types.js';
 import { randomToken } from '../util/random.js';
-import { POPUP_MESSAGE_TYPE } from './client-script.js';
 import { scriptSafeJSON } from '../util/script-json.js';
+
+/** The `type` of every message the popup callback page posts to its opener. */
+export const POPUP_MESSAGE_TYPE = 'stackexchange:login';
 
 /** What a successful popup login posts to its opener. Never the token. */
 export interface PopupLoginSuccess {

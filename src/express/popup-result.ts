@@ -1,7 +1,7 @@
 import type { NetworkUser } from '../api/types.js';
 import { loadProfile } from '../strategy/load-profile.js';
 import type { ProfileApi } from '../strategy/load-profile.js';
-import { POPUP_MESSAGE_TYPE } from './client-script.js';
+import { POPUP_MESSAGE_TYPE } from './popup-page.js';
 import type { PopupLoginSuccess } from './popup-page.js';
 import type { SessionTokens } from './session-tokens.js';
 
