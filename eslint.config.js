@@ -7,7 +7,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'docs/api/', 'coverage/', 'test-results.json', 'test/bench/.run.bundle.mjs'] },
+  { ignores: ['dist/', 'node_modules/', 'docs/api/', 'coverage/', 'test-results.json', 'test/bench/.run.bundle.mjs', '.tmp/'] },
   js.configs.recommended,
   regexp.configs['flat/recommended'],
   {
