@@ -85,12 +85,14 @@ return dropped`;
 
 interface StoredLogin {
   binding: string;
+  /** The binding cookie is the `Secure` one (an https callback URL): only its name is read back. */
+  secure: boolean;
   verifier: string;
   state?: unknown;
 }
 
 function isStoredLogin(value: unknown): value is StoredLogin {
-  return isRecord(value) && typeof value['binding'] === 'string' && typeof value['verifier'] === 'string';
+  return isRecord(value) && typeof value['binding'] === 'string' && typeof value['secure'] === 'boolean' && typeof value['verifier'] === 'string';
 }
 
 function hasSendCommand(value: unknown): value is PendingLoginRedisClient {
@@ -184,7 +186,7 @@ export class RedisPendingLoginStore implements PendingLoginStore {
     const binding = this.#bindingOf(req, name);
     const handle = randomToken();
     const ttl = String(Math.max(1, Math.ceil(context.stateTTL)));
-    const value = JSON.stringify({ binding, verifier, state } satisfies StoredLogin);
+    const value = JSON.stringify({ binding, secure, verifier, state } satisfies StoredLogin);
     this.#send(['EVAL', STORE, '2', `${this.#prefix}login:${handle}`, `${this.#prefix}browser:${binding}`, value, ttl, handle, String(context.maxPendingLogins), `${this.#prefix}login:`]).then(
       (dropped) => {
         if (typeof dropped === 'number' && dropped > 0) log(`dropped ${dropped} oldest pending login(s) of one browser`);
@@ -215,9 +217,10 @@ export class RedisPendingLoginStore implements PendingLoginStore {
         }
         if (!isStoredLogin(login)) return settle(() => callback(null, false, invalid('The login request expired or was already used; please try again')));
         void this.#send(['LREM', `${this.#prefix}browser:${login.binding}`, '0', providedState]).catch(() => undefined);
-        const bound = [cookieValue(req, this.#cookieNameFor(true)), cookieValue(req, this.#cookieNameFor(false))].some(
-          (value) => value !== undefined && sameValue(value, login.binding),
-        );
+        // Only the cookie the start set: a plain-named one could be planted from a sibling subdomain,
+        // which the __Host- prefix of an https app's cookie rules out.
+        const cookie = cookieValue(req, this.#cookieNameFor(login.secure));
+        const bound = cookie !== undefined && sameValue(cookie, login.binding);
         if (!bound) {
           log('a state came back in another browser than the one that started the login');
           return settle(() => callback(null, false, invalid('The login was started in another browser')));

@@ -120,6 +120,27 @@ describe('RedisPendingLoginStore', () => {
   const storeOnce = (store: PendingLoginStore): Promise<unknown> =>
     new Promise((resolve) => store.store({ headers: {}, sessionID: 'sid' }, 'v'.repeat(43), { scope: [] }, context, (err, handle) => resolve(err ?? handle)));
 
+  it('with an https callbackURL takes the binding from the __Host- cookie only: a plain-named one (plantable from a sibling subdomain) is refused', async () => {
+    const store = new RedisPendingLoginStore({ client: redis, prefix });
+    const https = { ...context, callbackURL: 'https://app.example/auth/callback' };
+    const cookies: string[] = [];
+    const res = { headersSent: false, getHeader: () => undefined, setHeader: (_name: string, value: string[]) => void cookies.push(...value) };
+    const handle = await new Promise<string>((resolve, reject) =>
+      store.store({ headers: {}, res }, 'v'.repeat(43), { scope: [] }, https, (err, state) => (err ? reject(err) : resolve(state as string))),
+    );
+    const [set] = cookies;
+    expect(set).toMatch(/^__Host-stackexchange_login=[\w-]{43}; .*; Secure$/);
+    const binding = /=([\w-]{43});/.exec(set ?? '')?.[1] ?? '';
+    const verify = (cookie: string): Promise<unknown> =>
+      new Promise((resolve, reject) => store.verify({ headers: { cookie } }, handle, (err, verifier, info) => (err ? reject(err) : resolve(verifier === false ? (info as { message: string }).message : verifier))));
+    expect(await verify(`stackexchange_login=${binding}`)).toBe('The login was started in another browser');
+
+    const second = await new Promise<string>((resolve, reject) =>
+      store.store({ headers: { cookie: `__Host-stackexchange_login=${binding}` }, res }, 'w'.repeat(43), { scope: [] }, https, (err, state) => (err ? reject(err) : resolve(state as string))),
+    );
+    expect(await new Promise((resolve) => store.verify({ headers: { cookie: `__Host-stackexchange_login=${binding}` } }, second, (_err, verifier) => resolve(verifier)))).toBe('w'.repeat(43));
+  });
+
   it('fails with a 503 PendingLoginStoreError at once while the client is not ready, sending nothing', async () => {
     let sent = 0;
     const reconnecting = { isReady: false, sendCommand: (args: string[]) => ((sent += 1), redis.sendCommand(args)) };
