@@ -6,6 +6,7 @@ import { isApiLimits, sharedApiLimits, type ApiLimits } from './api-limits.js';
 import { isResponseCache, sharedResponseCache, type ResponseCache } from './response-cache.js';
 import { resolveRetryOptions, type ResolvedRetryOptions, type RetryOptions } from './retry.js';
 import type { Quota } from './types.js';
+import { isLoopbackHost } from '../util/loopback.js';
 
 /** The API root used when `apiURL` is not given. */
 export const DEFAULT_API_URL = 'https://api.stackexchange.com/2.3';
@@ -115,8 +116,6 @@ export interface ResolvedClientOptions {
   onTokenRejected: ((error: StackExchangeApiError) => void | Promise<void>) | undefined;
 }
 
-const isLoopback = (hostname: string): boolean =>
-  hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 
 const apiURLRule: OptionRule<string> = (value, fail) => {
   if (value === undefined) return DEFAULT_API_URL;
@@ -128,7 +127,7 @@ const apiURLRule: OptionRule<string> = (value, fail) => {
   } catch {
     return fail('must be an absolute URL', example);
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
     fail('must be an https URL (plain http only on a loopback host)', example);
   }
   if (url.search || url.hash || url.username || url.password) fail('must not carry a query, fragment or credentials', example);

@@ -6,6 +6,7 @@ import { splitScopeList } from '../util/scope-list.js';
 import { MAX_TIMER_MS, realSleep } from '../util/timers.js';
 import { userAgent as fullUserAgent, userAgentOption } from '../util/user-agent.js';
 import { isAppId } from './relay-keys.js';
+import { isLoopbackHost } from '../util/loopback.js';
 
 /** Waits `ms` milliseconds, or rejects when `signal` aborts. */
 export type LoginSleep = (ms: number, signal: AbortSignal) => Promise<void>;
@@ -103,13 +104,19 @@ export interface ResolvedLoopbackLogin extends ResolvedCommon {
   readonly port: number;
 }
 
-const httpURL = (example: string): OptionRule<string> => (value, fail) => {
+/** An absolute http(s) URL without query or fragment; `secure`: https, or http on a loopback host only. */
+const httpURL = (example: string, secure = false): OptionRule<string> => (value, fail) => {
   if (typeof value === 'string') {
+    let url: URL | undefined;
     try {
-      const url = new URL(value);
-      if ((url.protocol === 'https:' || url.protocol === 'http:') && url.hash === '' && url.search === '') return value;
+      url = new URL(value);
     } catch {
       // Not a URL: refused below.
+    }
+    if (url !== undefined && (url.protocol === 'https:' || url.protocol === 'http:') && url.hash === '' && url.search === '') {
+      // Stack Exchange's endpoints get the code and the verifier: never in clear off this machine.
+      if (secure && url.protocol === 'http:' && !isLoopbackHost(url.hostname)) return fail('must be an https URL (plain http only on a loopback host, such as the sandbox)', example);
+      return value;
     }
   }
   return fail('must be an absolute http(s) URL without query or fragment', example);
@@ -142,8 +149,8 @@ const COMMON = {
   openBrowser: optional(func<(url: string) => unknown>('(url) => console.log(url)'), undefined),
   open: optional(func<(url: string) => unknown>('(url) => console.log(url)'), undefined),
   site: optional(siteRule, 'stackoverflow.com'),
-  authorizationURL: optional(httpURL("'https://stackoverflow.com/oauth'"), undefined),
-  tokenURL: optional(httpURL("'https://stackoverflow.com/oauth/access_token/json'"), undefined),
+  authorizationURL: optional(httpURL("'https://stackoverflow.com/oauth'", true), undefined),
+  tokenURL: optional(httpURL("'https://stackoverflow.com/oauth/access_token/json'", true), undefined),
   timeout: optional(positiveNumber('300000', { integer: true, max: MAX_TIMER_MS }), 300_000),
   signal: optional(passThrough(isSignal, 'must be an AbortSignal', 'AbortSignal.timeout(60000)'), undefined),
   fetch: optional(func<typeof fetch>('globalThis.fetch'), undefined),

@@ -13,6 +13,7 @@ import { splitScopeList } from '../util/scope-list.js';
 import { userAgent, userAgentOption } from '../util/user-agent.js';
 import { MAX_TIMER_MS } from '../util/timers.js';
 import { isHttpToken } from '../util/http-token.js';
+import { isLoopbackHost } from '../util/loopback.js';
 
 /** The OAuth scopes Stack Exchange knows. */
 export const STACKEXCHANGE_SCOPES = ['read_inbox', 'no_expiry', 'write_access', 'private_info'] as const;
@@ -147,7 +148,7 @@ const CALLBACK_EXAMPLE = '"https://app.example/auth/callback"';
  * Checks that `value` is an absolute http(s) URL without a fragment or credentials and returns it
  * unchanged; `fail(rule, example)` otherwise.
  */
-function checkAbsoluteURL(value: unknown, fail: RuleFailure, example: string, relativeHint: string): string {
+function checkAbsoluteURL(value: unknown, fail: RuleFailure, example: string, relativeHint: string, secure: boolean): string {
   if (typeof value !== 'string' || value === '') return fail('must be an absolute http(s) URL', example);
   let url: URL;
   try {
@@ -156,6 +157,8 @@ function checkAbsoluteURL(value: unknown, fail: RuleFailure, example: string, re
     return fail(`must be an absolute http(s) URL${value.startsWith('/') ? relativeHint : ''}`, example);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return fail('must use http: or https:', example);
+  // Stack Exchange's endpoints get the client secret, the code and the verifier: never in clear off this machine.
+  if (secure && url.protocol === 'http:' && !isLoopbackHost(url.hostname)) return fail('must be an https URL (plain http only on a loopback host, such as the sandbox)', example);
   if (url.hash !== '' || value.includes('#')) return fail('must not have a fragment', example);
   if (url.username !== '' || url.password !== '') return fail('must not carry credentials', example);
   return value;
@@ -164,9 +167,9 @@ function checkAbsoluteURL(value: unknown, fail: RuleFailure, example: string, re
 const RELATIVE_CALLBACK =
   ': a relative one would be resolved against the Host header, which the client controls, and Stack Exchange compares redirect_uri byte for byte; give the full URL registered on Stack Apps';
 
-/** Rule for an absolute http(s) URL (see {@link absoluteURL}). */
-function urlRule(example: string, relativeHint = ''): OptionRule<string> {
-  return (value, fail) => checkAbsoluteURL(value, fail, example, relativeHint);
+/** Rule for an absolute http(s) URL; `secure`: https, or http on a loopback host only. */
+function urlRule(example: string, { relativeHint = '', secure = false }: { relativeHint?: string; secure?: boolean } = {}): OptionRule<string> {
+  return (value, fail) => checkAbsoluteURL(value, fail, example, relativeHint, secure);
 }
 
 /**
@@ -175,7 +178,7 @@ function urlRule(example: string, relativeHint = ''): OptionRule<string> {
  */
 export function absoluteURL(option: string, value: unknown, example: string): string {
   const fail = optionFailure('StackExchangeStrategy');
-  return checkAbsoluteURL(value, (rule, ex) => fail(option, rule, ex), example, option === 'callbackURL' ? RELATIVE_CALLBACK : '');
+  return checkAbsoluteURL(value, (rule, ex) => fail(option, rule, ex), example, option === 'callbackURL' ? RELATIVE_CALLBACK : '', false);
 }
 
 /** Rule for a required string without surrounding spaces. */
@@ -229,7 +232,7 @@ const STRATEGY_SCHEMA = {
     return value;
   }, undefined),
   key: requiredString('"api-key(("'),
-  callbackURL: urlRule(CALLBACK_EXAMPLE, RELATIVE_CALLBACK),
+  callbackURL: urlRule(CALLBACK_EXAMPLE, { relativeHint: RELATIVE_CALLBACK }),
   scope: ((value, fail) => scopeRule(fail, value)) as OptionRule<StackExchangeScope[]>,
   site: optional<string, string>((value, fail) => {
     const site = nonEmptyString('"stackoverflow"')(value, fail);
@@ -240,9 +243,9 @@ const STRATEGY_SCHEMA = {
   timeout: optional(positiveNumber(String(STRATEGY_DEFAULTS.timeout), { max: MAX_TIMER_MS, integer: true }), STRATEGY_DEFAULTS.timeout as number),
   stateTTL: optional(positiveNumber(String(STRATEGY_DEFAULTS.stateTTL), { max: 86_400 }), STRATEGY_DEFAULTS.stateTTL as number),
   maxPendingLogins: optional(positiveNumber(String(STRATEGY_DEFAULTS.maxPendingLogins), { max: 100, integer: true }), STRATEGY_DEFAULTS.maxPendingLogins as number),
-  authorizationURL: optional(urlRule(JSON.stringify(STRATEGY_DEFAULTS.authorizationURL)), STRATEGY_DEFAULTS.authorizationURL as string),
-  tokenURL: optional(urlRule(JSON.stringify(STRATEGY_DEFAULTS.tokenURL)), STRATEGY_DEFAULTS.tokenURL as string),
-  apiURL: optional(urlRule(JSON.stringify(STRATEGY_DEFAULTS.apiURL)), STRATEGY_DEFAULTS.apiURL as string),
+  authorizationURL: optional(urlRule(JSON.stringify(STRATEGY_DEFAULTS.authorizationURL), { secure: true }), STRATEGY_DEFAULTS.authorizationURL as string),
+  tokenURL: optional(urlRule(JSON.stringify(STRATEGY_DEFAULTS.tokenURL), { secure: true }), STRATEGY_DEFAULTS.tokenURL as string),
+  apiURL: optional(urlRule(JSON.stringify(STRATEGY_DEFAULTS.apiURL), { secure: true }), STRATEGY_DEFAULTS.apiURL as string),
   userAgent: optional(userAgentOption('"my-app/1.0 (+https://app.example)"'), undefined),
   passReqToCallback: optional(boolean('true'), false),
   fetch: optional(func<typeof fetch>('globalThis.fetch'), undefined),

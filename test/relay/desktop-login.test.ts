@@ -375,6 +375,9 @@ describe('desktopLogin', () => {
     await expect(desktopLogin({ ...base, appId: 'a:b' })).rejects.toThrow(/options\.appId/);
     await expect(desktopLogin({ ...base, timeout: 0 })).rejects.toThrow(/options\.timeout/);
     await expect(desktopLogin({ ...base, tokenURL: 'ftp://x' })).rejects.toThrow(/options\.tokenURL/);
+    // The code and the verifier would cross the network in clear.
+    await expect(desktopLogin({ ...base, tokenURL: 'http://stackoverflow.com/oauth/access_token/json' })).rejects.toThrow(/options\.tokenURL must be an https URL \(plain http only on a loopback host/);
+    await expect(desktopLogin({ ...base, authorizationURL: 'http://stackoverflow.com/oauth' })).rejects.toThrow(/options\.authorizationURL must be an https URL/);
     await expect(desktopLogin({ ...base, site: 'a/b' })).rejects.toThrow(/options\.site/);
     // eslint-disable-next-line @typescript-eslint/no-deprecated -- the deprecated alias is still validated
     await expect(desktopLogin({ ...base, open: 'x' as never })).rejects.toThrow(/options\.open/);

@@ -72,6 +72,10 @@ describe('resolveStrategyOptions', () => {
     ['maxPendingLogins', { ...valid, maxPendingLogins: 2.5 }, /options\.maxPendingLogins must be a positive integer/],
     ['authorizationURL', { ...valid, authorizationURL: 'stackoverflow.com/oauth' }, /options\.authorizationURL must be an absolute/],
     ['tokenURL', { ...valid, tokenURL: 'javascript:alert(1)' }, /options\.tokenURL must use http: or https:/],
+    // The client secret, the code and the verifier would cross the network in clear.
+    ['tokenURL', { ...valid, tokenURL: 'http://stackoverflow.com/oauth/access_token/json' }, /options\.tokenURL must be an https URL \(plain http only on a loopback host/],
+    ['authorizationURL', { ...valid, authorizationURL: 'http://stackoverflow.com/oauth' }, /options\.authorizationURL must be an https URL/],
+    ['apiURL', { ...valid, apiURL: 'http://api.stackexchange.com/2.3' }, /options\.apiURL must be an https URL/],
     ['apiURL', { ...valid, apiURL: 'https://user:pw@api.example/2.3' }, /options\.apiURL must not carry credentials/],
     ['userAgent', { ...valid, userAgent: ' my-app ' }, /options\.userAgent must be a non-empty line of printable ASCII/],
     // Node refuses such a header: every login would fail at its token request.
