@@ -19,7 +19,8 @@ export class BodyTooLargeError extends Error {}
 
 /** Parses `a=1&b=2&a=3` into `{ a: ['1', '3'], b: '2' }` (form rules: `+` is a space). */
 export function parseParams(text: string): Params {
-  const params: Params = {};
+  // No prototype: `__proto__` or `constructor` in a query are parameters like any other, not what every object has.
+  const params = Object.create(null) as Params;
   for (const [name, value] of new URLSearchParams(text)) {
     const previous = params[name];
     if (previous === undefined) params[name] = value;

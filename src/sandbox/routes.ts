@@ -92,12 +92,13 @@ function sortQuestions(questions: Question[], params: Params): Question[] {
   const sort = params.sort ?? 'activity';
   const order = params.order ?? 'desc';
   if (order !== 'desc' && order !== 'asc') throw new ApiFailure(400, 'order must be desc or asc');
-  const keys: Record<string, (q: Question) => number> = {
-    activity: (q) => q.last_activity_date,
-    creation: (q) => q.creation_date,
-    votes: (q) => q.score,
-  };
-  const key = typeof sort === 'string' ? keys[sort] : undefined;
+  // A Map: a sort such as `constructor` must not find what every object has.
+  const keys = new Map<string, (q: Question) => number>([
+    ['activity', (q) => q.last_activity_date],
+    ['creation', (q) => q.creation_date],
+    ['votes', (q) => q.score],
+  ]);
+  const key = typeof sort === 'string' ? keys.get(sort) : undefined;
   if (!key) throw new ApiFailure(400, 'sort must be activity, creation or votes');
   const sign = order === 'desc' ? -1 : 1;
   return [...questions].sort((a, b) => sign * (key(a) - key(b)) || a.question_id - b.question_id);

@@ -1,4 +1,5 @@
-const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
+// A Map: a name such as `constructor` must not find what every object has.
+const NAMED = new Map<string, string>([['amp', '&'], ['lt', '<'], ['gt', '>'], ['quot', '"'], ['apos', "'"], ['nbsp', '\u00a0']]);
 
 /**
  * Decodes the character references Stack Exchange puts in its text fields: `display_name`,
@@ -12,6 +13,6 @@ export function decodeHtmlEntities(text: string): string {
       const code = ref[1] === 'x' || ref[1] === 'X' ? Number.parseInt(ref.slice(2), 16) : Number(ref.slice(1));
       return Number.isInteger(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : match;
     }
-    return NAMED[ref.toLowerCase()] ?? match;
+    return NAMED.get(ref.toLowerCase()) ?? match;
   });
 }

@@ -220,6 +220,11 @@ describe('/questions', () => {
     for (const q of items) expect(q.tags).toEqual(expect.arrayContaining(['javascript', 'typescript']));
     expect(items.map((q) => q.score)).toEqual([...items.map((q) => q.score)].sort((x, y) => x - y));
     await expectError(apiGet(se, '/questions', { site: 'stackoverflow', sort: 'hot' }), 400, 'bad_parameter');
+    // A parameter named like what every object has is a parameter like any other (it answered 500).
+    const withProto = JSON.parse('{"site": "stackoverflow", "__proto__": "1", "pagesize": "5"}') as Record<string, string>;
+    expect((await apiGet(se, '/questions', withProto)).status).toBe(200);
+    // Names every object has are not sorts either (one answered 500, the other 200).
+    for (const sort of ['__proto__', 'constructor', 'toString']) await expectError(apiGet(se, '/questions', { site: 'stackoverflow', sort }), 400, 'bad_parameter');
   });
 });
 

@@ -7,6 +7,12 @@ describe('parseParams', () => {
     expect(parseParams('')).toEqual({});
   });
 
+  it('keeps names every object has as plain parameters (__proto__, constructor), once or repeated', () => {
+    const params = parseParams('__proto__=1&constructor=2&constructor=3&filter=default');
+    expect(Object.entries(params)).toEqual([['__proto__', '1'], ['constructor', ['2', '3']], ['filter', 'default']]);
+    expect(firstRepeated(params)).toBe('constructor');
+  });
+
   it('single() tells absent from repeated', () => {
     const p = parseParams('a=1&b=1&b=2');
     expect(single(p, 'a')).toBe('1');

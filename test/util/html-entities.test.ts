@@ -10,5 +10,7 @@ describe('decodeHtmlEntities', () => {
   it('decodes once and leaves unknown or invalid references alone', () => {
     expect(decodeHtmlEntities('&amp;lt;')).toBe('&lt;');
     expect(decodeHtmlEntities('&bogus; &#0; &#x110000; & ;')).toBe('&bogus; &#0; &#x110000; & ;');
+    // Names every object has are not references.
+    expect(decodeHtmlEntities('Ada &constructor; &valueOf; &toString; Lovelace')).toBe('Ada &constructor; &valueOf; &toString; Lovelace');
   });
 });
