@@ -61,6 +61,20 @@ export const MAX_TOKEN_ANSWER_BYTES = 64 * 1024;
 /** The form fields only the package sets (a `tokenParams()` hook cannot replace them). */
 const PROTECTED_TOKEN_PARAMS: readonly string[] = ['grant_type', 'client_id', 'client_secret', 'code', 'redirect_uri', 'code_verifier'];
 
+// Headers that describe the body, its framing or the answer the package can read: the app's
+// `customHeaders` cannot set them, in any letter case (fetch's Headers would join two spellings).
+const PACKAGE_HEADERS: readonly string[] = ['content-type', 'content-length', 'transfer-encoding', 'accept', 'accept-encoding', 'host', 'connection'];
+
+/** The app's extra headers, names in lower case, without the package's own. */
+function appHeaders(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const lower = name.toLowerCase();
+    if (!PACKAGE_HEADERS.includes(lower)) kept[lower] = value;
+  }
+  return kept;
+}
+
 const log = logger('token');
 const PROVIDER_ERROR = /^[\w.-]{1,64}$/;
 // Single character classes under one quantifier: matching is linear whatever the input.
@@ -150,7 +164,7 @@ export async function requestToken(req: TokenExchangeRequest): Promise<TokenAnsw
       method: 'POST',
       headers: {
         'user-agent': req.userAgent,
-        ...req.headers,
+        ...appHeaders(req.headers),
         'content-type': 'application/x-www-form-urlencoded',
         accept: 'application/json',
       },

@@ -98,6 +98,20 @@ describe("passport-oauth2's contract", () => {
     expect(token?.headers['content-type']).toBe('application/x-www-form-urlencoded');
   });
 
+  it.each([
+    ['node:http', undefined],
+    ['an injected fetch', (input: string | URL | Request, init?: RequestInit) => fetch(input, init)],
+  ] as const)('keeps its own content type and accept over customHeaders in any case, over %s', async (_name, injected) => {
+    const customHeaders = { 'X-Login-Source': 'contract-test', 'Content-Type': 'text/plain', ACCEPT: 'text/html', 'Content-Length': '3' };
+    const login = await app({ strategy: { customHeaders, ...(injected === undefined ? {} : { fetch: injected }) } });
+    expect((await login.callback(await approvedCallback(login))).status).toBe(200);
+    const [token] = tokenRequests();
+    expect(token?.headers['x-login-source']).toBe('contract-test');
+    expect(token?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(token?.headers['accept']).toBe('application/json');
+    expect(token?.form?.['code_verifier']).toMatch(/^[\w-]{43,128}$/);
+  });
+
   it("joins the scopes with scopeSeparator ','", async () => {
     const login = await app({ strategy: { scope: ['read_inbox', 'no_expiry'], scopeSeparator: ',' } });
     const authorize = await login.start();
