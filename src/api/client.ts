@@ -353,7 +353,8 @@ export class StackExchangeClient {
   /** The requests of a read: the vector split at its limit, each vector part with `pagesize=100` unless the caller set one. */
   #parts(path: string, params: RequestParams): FilledPath[] {
     const parts = fillPath(path, this.#checkParams(params), true);
-    if (params.pagesize !== undefined) return parts;
+    // `pagesize: null` is left out like any null param: the vector default applies.
+    if (params.pagesize !== undefined && params.pagesize !== null) return parts;
     return parts.map((part) => (part.vector ? { ...part, rest: { ...part.rest, pagesize: 100 } } : part));
   }
 
@@ -410,10 +411,14 @@ export class StackExchangeClient {
     const key = requestKey(prepared.url);
     const cache = ctx.cache ? this.#options.cache : false;
     if (cache !== false) {
-      const hit = await sideStep('reading the cache', () => cache.get(key));
+      // An entry that cannot be read back (a corrupt or foreign value in a shared cache) is a miss.
+      const hit = await sideStep('reading the cache', async () => {
+        const stored = await cache.get(key);
+        return stored === undefined ? undefined : (JSON.parse(stored) as unknown);
+      });
       if (hit !== undefined) {
         log(`GET ${prepared.method} answered from the cache`);
-        return parseResponse<T>({ status: 200, body: JSON.parse(hit) as unknown }, prepared.method);
+        return parseResponse<T>({ status: 200, body: hit }, prepared.method);
       }
     }
     let sentHere = false;

@@ -57,6 +57,13 @@ function assertVectorItem(name: string, value: unknown): asserts value is string
   if (!ok) throw new TypeError(`StackExchangeClient: params.${name} must hold non-empty strings or numbers (e.g. ${name}: [1, 2, 3])`);
 }
 
+/** A segment the URL would resolve as a step (`/users/../questions` is `/questions`): another method. */
+function assertNotDotSegment(name: string, items: ReadonlyArray<string | number>): void {
+  if (items.length === 1 && (items[0] === '.' || items[0] === '..')) {
+    throw new TypeError(`StackExchangeClient: params.${name} must not be "${items[0]}" (a path step, not an id)`);
+  }
+}
+
 function chunk<T>(values: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < values.length; i += size) out.push(values.slice(i, i + size));
@@ -90,7 +97,9 @@ export function fillPath(template: string, params: RequestParams, split: boolean
     const list: unknown[] = Array.isArray(value) ? [...(value as readonly ParamValue[])] : [value];
     if (list.length === 0) throw new TypeError(`StackExchangeClient: params.${name} must not be empty (e.g. ${name}: [1, 2, 3])`);
     for (const item of list) assertVectorItem(name, item);
-    const items = list as Array<string | number>;
+    // A vector is a set: a value sent twice (also in two parts of a split one) would answer twice.
+    const items = [...new Map((list as Array<string | number>).map((item) => [String(item), item])).values()];
+    assertNotDotSegment(name, items);
     if (items.length > limit) {
       if (!split) throw new TypeError(`StackExchangeClient: params.${name} holds ${items.length} values; ${template} takes at most ${limit} in one write`);
       if (oversized !== undefined) throw new TypeError(`StackExchangeClient: params.${oversized} and params.${name} both hold more than ${limit} values; only one vector can be split`);

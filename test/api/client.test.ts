@@ -13,6 +13,7 @@ import {
   type LimitRequest,
   type NetworkUser,
   type Question,
+  type ResponseCache,
   type StackExchangeClientOptions,
   type User,
 } from 'passport-stackexchange-oauth2';
@@ -173,6 +174,25 @@ describe('get', () => {
     // The caller's pagesize wins: 30 per part, and has_more says so.
     const paged = await clientFor(se).get('/users/{ids}', { ids: ids.slice(0, 100), pagesize: 30 });
     expect([paged.items.length, paged.hasMore]).toEqual([30, true]);
+  });
+
+  it('sends pagesize=100 on a vector whose pagesize is null (left out), and each id of a split vector once', async () => {
+    const ids = se.generatedUsers.slice(0, 150).map((u) => u.sites.stackoverflow?.user_id ?? 0);
+    const from = se.requests.length;
+    const users = await clientFor(se).get<User>('/users/{ids}', { ids: [...ids, ids[0] ?? 0, ids[120] ?? 0], pagesize: null });
+    expect(users.items.map((u) => u.user_id).sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
+    const sent = apiRequestsSince(se, from);
+    expect(sent.map((r) => [r.path.split('/')[3]?.split(';').length, r.query.pagesize])).toEqual([[100, '100'], [50, '100']]);
+  });
+
+  it('answers a read from the API when its cache entry is unreadable (a corrupt entry is a miss)', async () => {
+    const stored: string[] = [];
+    const corrupt: ResponseCache = { get: () => Promise.resolve('{"items": ['), set: (_key, value) => { stored.push(value); return Promise.resolve(); }, dropGroup: () => Promise.resolve() };
+    const from = se.requests.length;
+    const sites = await clientFor(se, { cache: corrupt }).get('/sites', { pagesize: 2 });
+    expect(sites.items).toHaveLength(2);
+    expect(apiRequestsSince(se, from)).toHaveLength(1);
+    expect(stored).toHaveLength(1);
   });
 
   it('pages a split vector part by part with paginate(): everything, each part until has_more is false', async () => {

@@ -14,6 +14,15 @@ describe('fillPath', () => {
 
   it('keeps path traversal out of the path', () => {
     expect(fillPath('/users/{ids}', { ids: '../../sites' }, true)[0]?.path).toBe('/users/..%2F..%2Fsites');
+    // A dot segment on its own would be resolved by the URL: another method would be called.
+    for (const id of ['..', '.', ['..'], ['.']]) expect(() => fillPath('/users/{id}/questions', { id }, true), JSON.stringify(id)).toThrow(/params\.id must not be "\.\.?" /);
+    expect(fillPath('/users/{ids}', { ids: ['..', 1] }, true)[0]?.path).toBe('/users/..;1');
+  });
+
+  it('sends each value of a vector once, also across the parts of a split one', () => {
+    expect(fillPath('/users/{ids}', { ids: [3, 1, 3, '1', 2] }, true)[0]?.path).toBe('/users/3;1;2');
+    const ids = [...Array.from({ length: 150 }, (_, i) => i + 1), 1, 150];
+    expect(fillPath('/users/{ids}', { ids }, true).map((p) => p.path.split('/')[2]?.split(';').length)).toEqual([100, 50]);
   });
 
   it('splits a vector over 100 ids into chunks of 100', () => {
