@@ -137,7 +137,10 @@ function mergeAnswers<T>(parts: Array<ApiResponse<T>>): ApiResponse<T> {
 export class StackExchangeClient {
   readonly #options: ResolvedClientOptions;
   readonly #userAgent: string;
+  /** The quota of requests sent with the client's token (per key and user)... */
   readonly #quotaId: string;
+  /** ...and of those sent without it (per key): `inspectToken`, `invalidateToken`, key-only reads. */
+  readonly #keyQuotaId: string;
   readonly #group: string | undefined;
   #quota: Quota | undefined;
 
@@ -146,6 +149,7 @@ export class StackExchangeClient {
     this.#userAgent = userAgent(this.#options.userAgent);
     const { apiURL, key, accessToken } = this.#options;
     this.#quotaId = quotaId(apiURL, key, accessToken);
+    this.#keyQuotaId = quotaId(apiURL, key, undefined);
     this.#group = accessToken === undefined ? undefined : tokenGroup(apiURL, key, accessToken);
   }
 
@@ -457,7 +461,7 @@ export class StackExchangeClient {
   async #acquire(id: string, prepared: Prepared, ctx: CallContext): Promise<void> {
     const o = this.#options;
     const started = now();
-    const request = { id, family: prepared.info.family, quota: this.#quotaId };
+    const request = { id, family: prepared.info.family, quota: this.#quotaOf(prepared) };
     try {
       for (;;) {
         ctx.signal.throwIfAborted();
@@ -542,13 +546,13 @@ export class StackExchangeClient {
 
     try {
       const parsed = parseResponse<T>(answer, method);
-      await this.#quotaSeen(parsed);
+      await this.#quotaSeen(parsed, prepared);
       if (parsed.backoff !== undefined) await this.#backedOff(info.family, parsed.backoff);
       return parsed;
     } catch (error) {
       log(`${httpMethod} ${method} failed: ${error instanceof Error ? error.message : String(error)}`);
       if (error instanceof StackExchangeApiError && error.errorId === 502 && error.retryAfter === undefined && QUOTA_MESSAGE.test(error.message)) {
-        throw await this.#quotaSpent(error);
+        throw await this.#quotaSpent(error, prepared);
       }
       if (error instanceof StackExchangeApiError) {
         if (error.errorId === 502) await this.#banned(error.retryAfter ?? UNKNOWN_BAN_SECONDS);
@@ -562,11 +566,16 @@ export class StackExchangeClient {
     }
   }
 
-  async #quotaSeen(answer: ApiResponse<unknown>): Promise<void> {
+  /** The quota a request counts against: Stack Exchange's per key and user with a token, per key without. */
+  #quotaOf(prepared: Prepared): string {
+    return prepared.withToken ? this.#quotaId : this.#keyQuotaId;
+  }
+
+  async #quotaSeen(answer: ApiResponse<unknown>, prepared: Prepared): Promise<void> {
     if (!Number.isFinite(answer.quotaMax) || !Number.isFinite(answer.quotaRemaining)) return;
     const quota = { max: answer.quotaMax, remaining: answer.quotaRemaining };
     this.#quota = quota;
-    await sideStep('recording the quota', () => this.#options.apiLimits.quota(this.#quotaId, quota));
+    await sideStep('recording the quota', () => this.#options.apiLimits.quota(this.#quotaOf(prepared), quota));
     // The app's hooks are called, not awaited: the answer does not wait for them.
     await sideStep('onQuota', () => {
       this.#options.onQuota?.({ ...quota });
@@ -574,9 +583,9 @@ export class StackExchangeClient {
   }
 
   /** Stack Exchange says the quota is spent (another process or app spent it): recorded, and refused until UTC midnight. */
-  async #quotaSpent(error: StackExchangeApiError): Promise<StackExchangeApiError> {
+  async #quotaSpent(error: StackExchangeApiError, prepared: Prepared): Promise<StackExchangeApiError> {
     const max = this.#quota?.max ?? Number.NaN;
-    await this.#quotaSeen({ items: [], hasMore: false, quotaMax: Number.isFinite(max) ? max : 0, quotaRemaining: 0, raw: {} });
+    await this.#quotaSeen({ items: [], hasMore: false, quotaMax: Number.isFinite(max) ? max : 0, quotaRemaining: 0, raw: {} }, prepared);
     return new StackExchangeApiError(error.message, {
       errorId: error.errorId,
       errorName: error.errorName,

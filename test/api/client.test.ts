@@ -505,6 +505,23 @@ describe('tokens', () => {
     expect(sent?.query).toEqual({ key: se.clients[0]?.key });
   });
 
+  it('invalidates its token when the token\'s own quota is spent: the request goes without the token, on the key\'s quota', async () => {
+    const sandbox = await createSandbox({ port: 0, quotaMax: 2 });
+    try {
+      const token = tokenFor(sandbox, sandbox.users[0] as SandboxUser);
+      const client = clientFor(sandbox, { accessToken: token, apiLimits: new MemoryApiLimits() });
+      expect((await client.get('/me', { pagesize: 1 })).quotaRemaining).toBe(1);
+      expect((await client.get('/me', { pagesize: 2 })).quotaRemaining).toBe(0);
+      await expect(client.get('/me', { pagesize: 3 })).rejects.toMatchObject({ code: 'QUOTA_EXHAUSTED' });
+      const from = sandbox.requests.length;
+      await client.invalidateToken();
+      expect(apiRequestsSince(sandbox, from).map((r) => r.path)).toEqual([`/2.3/access-tokens/${token}/invalidate`]);
+      await expect(clientFor(sandbox, { accessToken: token, apiLimits: new MemoryApiLimits() }).get('/me')).rejects.toMatchObject({ errorId: 402 });
+    } finally {
+      await sandbox.close();
+    }
+  });
+
   it('inspects another token, and answers undefined for an unknown one', async () => {
     const other = tokenFor(se, se.users[1] as SandboxUser);
     const client = clientFor(se);
