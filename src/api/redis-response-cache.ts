@@ -13,16 +13,34 @@ export interface RedisResponseCacheOptions {
   commandTimeout?: number;
 }
 
-// KEYS: entry, group set (or none). ARGV: value, ttl ms.
+// A group lists the entries of one token (dropped after its writes) in a sorted set scored by each
+// entry's expiry, read from Redis's clock (TIME) like the entries' own PX, so that every save can forget
+// the entries that expired: a token that keeps reading no longer grows its group forever.
+// A group left as a plain set by an older version is dropped with its entries (as dropGroup did), so
+// that none of them outlives a later write unlisted.
+const DROP_OLD = `if redis.call('TYPE', KEYS[#KEYS]).ok == 'set' then
+  local old = redis.call('SMEMBERS', KEYS[#KEYS])
+  for i = 1, #old do redis.call('DEL', old[i]) end
+  redis.call('DEL', KEYS[#KEYS])
+end`;
+
+// KEYS: entry, group (or none). ARGV: value, ttl ms (a whole number).
+// The group lives as long as its longest entry: its expiry only ever grows.
 const SET = `redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 if KEYS[2] then
-  redis.call('SADD', KEYS[2], KEYS[1])
-  if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+  ${DROP_OLD}
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local ttl = tonumber(ARGV[2])
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. now)
+  redis.call('ZADD', KEYS[2], now + ttl, KEYS[1])
+  if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
 end
 return 1`;
 
-// KEYS: group set.
-const DROP = `local keys = redis.call('SMEMBERS', KEYS[1])
+// KEYS: group. Every save forgets the expired members, so the few left are deleted with the live ones.
+const DROP = `${DROP_OLD}
+local keys = redis.call('ZRANGE', KEYS[1], 0, -1)
 for i = 1, #keys do redis.call('DEL', keys[i]) end
 redis.call('DEL', KEYS[1])
 return #keys`;
