@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { isRecord } from '../util/is-record.js';
 import { ApiErrorCode, StackExchangeApiError } from '../errors/api-error.js';
 import { NetworkErrorCode, StackExchangeNetworkError } from '../errors/network-error.js';
@@ -69,6 +70,12 @@ const RESERVED = ['key', 'access_token'] as const;
 
 // Reads in flight, shared by every client of the process: keys are hashes of whole URLs.
 const inFlight = new InFlight<ApiResponse<unknown>>();
+
+// How many times each token group's cached reads were dropped in this process (a write, an
+// invalidation, a rejection): a read begun before a drop neither stores its pre-drop answer nor is
+// joined by a read made after it. Bounded: a group forgotten here only makes a read skip storing.
+const drops = new LRUCache<string, number>({ max: 10_000 });
+const dropsOf = (group: string | undefined): number => (group === undefined ? 0 : (drops.get(group) ?? 0));
 
 // Filters never expire: one /filters/create per definition, API root and key in the process.
 const filters = new Map<string, Promise<string>>();
@@ -331,8 +338,10 @@ export class StackExchangeClient {
 
   /** Drops the cached reads made with a token (after a write with it, its invalidation or its rejection). */
   async #dropTokenReads(group: string | undefined): Promise<void> {
+    if (group === undefined) return;
+    drops.set(group, dropsOf(group) + 1);
     const cache = this.#options.cache;
-    if (group === undefined || cache === false) return;
+    if (cache === false) return;
     await sideStep('dropping cached reads', () => cache.dropGroup(group));
   }
 
@@ -425,9 +434,11 @@ export class StackExchangeClient {
         return parseResponse<T>({ status: 200, body: hit }, prepared.method);
       }
     }
+    const group = prepared.withToken ? this.#group : undefined;
+    const generation = dropsOf(group);
     let sentHere = false;
     const shared = inFlight.run(
-      key,
+      generation === 0 ? key : `${key}#${generation}`,
       async (sharedSignal) => {
         sentHere = true;
         // The shared work runs while anyone waits for it: each caller's own deadline or abort ends
@@ -436,8 +447,7 @@ export class StackExchangeClient {
         const retry = this.#options.retry;
         const attempt = (): Promise<ApiResponse<unknown>> => this.#send<unknown>(prepared, run);
         const answer = retry === false ? await attempt() : await withRetry(attempt, retry, sharedSignal);
-        if (cache !== false) {
-          const group = prepared.withToken ? this.#group : undefined;
+        if (cache !== false && dropsOf(group) === generation) {
           await sideStep('storing in the cache', () => cache.set(key, JSON.stringify(answer.raw), this.#options.cacheTTL, group));
         }
         return answer;

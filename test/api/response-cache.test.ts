@@ -122,6 +122,44 @@ describe('the client response cache', () => {
   });
 });
 
+describe('a write while a read of the same token is in flight', () => {
+  it('neither stores the read\'s pre-write answer nor lets a read made after the write join it', async () => {
+    se.reset();
+    const token = se.issueToken({ accountId: ada.accountId, scope: ['write_access'] }).accessToken;
+    // GET answers are held (the sandbox has answered) until the test lets them through.
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held: Array<Promise<unknown>> = [];
+    const fetchHeld: typeof fetch = async (input, init) => {
+      const answer = await fetch(input, init);
+      if ((init?.method ?? 'GET') === 'GET') {
+        const waited = gate.then(() => answer);
+        held.push(waited);
+        return waited;
+      }
+      return answer;
+    };
+    const client = clientFor({ cache: new MemoryResponseCache(), accessToken: token, fetch: fetchHeld });
+    const target = (await clientFor({ accessToken: token }).get<{ question_id: number; score: number; owner?: { account_id?: number } }>('/questions', { pagesize: 100 }, { cache: false })).items.find(
+      (q) => q.owner?.account_id !== ada.accountId,
+    );
+    if (target === undefined) throw new Error('no question of another user');
+    const before = apiRequests();
+    const readBefore = client.get<{ question_id: number; score: number }>('/questions', { pagesize: 100 });
+    await expect.poll(() => held.length).toBe(1);
+    await client.post('/questions/{id}/upvote', { id: target.question_id });
+    const readAfter = client.get<{ question_id: number; score: number }>('/questions', { pagesize: 100 });
+    await expect.poll(() => held.length).toBe(2);
+    release();
+    const scoreIn = (answer: { items: Array<{ question_id: number; score: number }> }): number | undefined => answer.items.find((q) => q.question_id === target.question_id)?.score;
+    expect(scoreIn(await readBefore)).toBe(target.score);
+    expect(scoreIn(await readAfter)).toBe(target.score + 1);
+    // The next identical read is the post-write answer, from the cache.
+    expect(scoreIn(await client.get('/questions', { pagesize: 100 }))).toBe(target.score + 1);
+    expect(apiRequests() - before).toBe(3);
+  });
+});
+
 describe('cached reads of a token that ends', () => {
   it('drops them when the token is invalidated or rejected', async () => {
     se.reset();
