@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { abortable } from '../util/abortable.js';
 import { LRUCache } from 'lru-cache';
 import { isRecord } from '../util/is-record.js';
 import { ApiErrorCode, StackExchangeApiError } from '../errors/api-error.js';
@@ -286,11 +287,13 @@ export class StackExchangeClient {
    * @throws TypeError for a malformed definition; otherwise as {@link get}.
    */
   async createFilter(definition: FilterDefinition, options?: CallOptions): Promise<string> {
+    const { signal } = callOptions('createFilter', options);
     const params = filterParams(definition);
     const memo = `${this.#options.apiURL}\n${requestKey(this.#options.key)}\n${JSON.stringify(params)}`;
     let filter = filters.get(memo);
     if (filter === undefined) {
-      const created = this.get<Filter>('/filters/create', params, { ...options, cache: false }).then((answer) => {
+      // Shared by every caller of the definition: no caller's signal ends it, each ends only its own wait.
+      const created = this.get<Filter>('/filters/create', params, { cache: false }).then((answer) => {
         const made = answer.items[0]?.filter;
         if (typeof made !== 'string') throw new StackExchangeNetworkError('/filters/create: the answer holds no filter', { code: NetworkErrorCode.Failed, method: '/filters/create', status: 502 });
         return made;
@@ -298,7 +301,7 @@ export class StackExchangeClient {
       filters.set(memo, (filter = created));
       created.catch(() => filters.delete(memo));
     }
-    return filter;
+    return abortable(filter, signal);
   }
 
   /**

@@ -231,6 +231,19 @@ describe('get', () => {
     await expect(client.createFilter({ include: 'question.body' as never })).rejects.toThrow(/include must be an array of field names/);
   });
 
+  it('creates a shared filter for every caller: one caller\'s abort ends its own wait only', async () => {
+    const from = se.requests.length;
+    const leaving = new AbortController();
+    const definition = { include: ['user.about_me', '.quota_max'] };
+    const first = clientFor(se).createFilter(definition, { signal: leaving.signal });
+    const second = clientFor(se).createFilter(definition);
+    leaving.abort();
+    await expect(first).rejects.toMatchObject({ name: 'AbortError' });
+    expect((await second).startsWith('!')).toBe(true);
+    expect(apiRequestsSince(se, from).map((r) => r.path)).toEqual(['/2.3/filters/create']);
+    await expect(clientFor(se).createFilter(definition, { signal: 'x' as never })).rejects.toThrow(/createFilter\(\) options\.signal/);
+  });
+
   it('refuses key or access_token in params and missing placeholders', async () => {
     const client = clientFor(se);
     await expect(client.get('/me', { access_token: 'x' })).rejects.toThrow(/params\.access_token is set by the client/);
