@@ -8,24 +8,34 @@ export type InboxView =
   | { kind: 'items'; items: readonly InboxItem[] }
   | { kind: 'missing-scope'; loginURL: string };
 
-const ITEM_TYPES: Record<string, string> = {
-  comment: 'Comment',
-  chat_message: 'Chat message',
-  new_answer: 'New answer',
-  careers_message: 'Careers message',
-  careers_invitations: 'Careers invitation',
-  meta_question: 'Meta question',
-  post_notice: 'Post notice',
-  moderator_message: 'Moderator message',
-};
+// A Map: an item type named like what every object has (`constructor`) is shown as sent.
+const ITEM_TYPES = new Map<string, string>([
+  ['comment', 'Comment'],
+  ['chat_message', 'Chat message'],
+  ['new_answer', 'New answer'],
+  ['careers_message', 'Careers message'],
+  ['careers_invitations', 'Careers invitation'],
+  ['meta_question', 'Meta question'],
+  ['post_notice', 'Post notice'],
+  ['moderator_message', 'Moderator message'],
+]);
+
+/** Where and when an item happened, leaving out what the API did not send in a usable form. */
+function origin(i: InboxItem): SafeHtml | undefined {
+  const site = typeof i.site?.name === 'string' ? decodeHtmlEntities(i.site.name) : undefined;
+  const when = new Date(i.creation_date * 1000);
+  const date = Number.isNaN(when.getTime()) ? undefined : when.toISOString();
+  if (site === undefined && date === undefined) return undefined;
+  return html`<small>${site === undefined ? '' : html`on ${site}`}${site !== undefined && date !== undefined ? ', ' : ''}${date === undefined ? '' : html`<time datetime="${date}">${date.slice(0, 10)}</time>`}</small>`;
+}
 
 function item(i: InboxItem): SafeHtml {
   const title = decodeHtmlEntities(i.title);
   const href = safeHref(i.link);
   return html`<li class="inbox-item">
-    <span class="tag">${ITEM_TYPES[i.item_type] ?? i.item_type}</span>
+    <span class="tag">${ITEM_TYPES.get(i.item_type) ?? i.item_type}</span>
     ${href === undefined ? html`<span>${title}</span>` : html`<a href="${href}" rel="noreferrer">${title}</a>`}
-    <small>on ${decodeHtmlEntities(i.site.name)}, <time datetime="${new Date(i.creation_date * 1000).toISOString()}">${new Date(i.creation_date * 1000).toISOString().slice(0, 10)}</time></small>
+    ${origin(i)}
   </li>`;
 }
 
