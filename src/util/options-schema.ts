@@ -60,6 +60,10 @@ export function nearestKey(key: string, known: readonly string[]): string | unde
  */
 export function parseOptions<S extends OptionsSchema>(owner: string, input: unknown, schema: S, example: string, path = `${owner}: options`): ParsedOptions<S> {
   if (!isRecord(input)) throw new TypeError(`${owner}: options must be an object (e.g. ${example})`);
+  // Only own keys of a plain object count: an inherited value (a Map's methods, a class's, a polluted
+  // Object.prototype's tokenURL) would be taken as given while the unknown-key check never saw it.
+  const proto: unknown = Object.getPrototypeOf(input);
+  if (proto !== Object.prototype && proto !== null) throw new TypeError(`${owner}: options must be a plain object (e.g. ${example})`);
   const known = Object.keys(schema);
   for (const key of Object.keys(input)) {
     if (Object.hasOwn(schema, key)) continue;
@@ -69,7 +73,7 @@ export function parseOptions<S extends OptionsSchema>(owner: string, input: unkn
   const parsed: Record<string, unknown> = {};
   for (const key of known) {
     const rule = schema[key] as OptionRule<unknown>;
-    parsed[key] = rule(input[key], (what, example) => {
+    parsed[key] = rule(Object.hasOwn(input, key) ? input[key] : undefined, (what, example) => {
       throw new TypeError(`${path}.${key} ${what} (e.g. ${key}: ${example})`);
     });
   }

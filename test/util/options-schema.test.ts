@@ -36,6 +36,26 @@ describe('parseOptions', () => {
     expect(() => parseOptions('Thing', [], schema, '{}')).toThrow(TypeError);
   });
 
+  it('reads only the options object\'s own keys: a polluted Object.prototype or a prototype gives nothing', () => {
+    const polluted = Object.prototype as Record<string, unknown>;
+    polluted['stateTTL'] = 1;
+    try {
+      expect(parseOptions('Thing', { clientID: '1' }, schema, '{}').stateTTL).toBe(600);
+    } finally {
+      delete polluted['stateTTL'];
+    }
+    expect(parseOptions('Thing', Object.assign(Object.create(null) as object, { clientID: '1' }), schema, '{}').clientID).toBe('1');
+  });
+
+  it('takes only a plain object: a Map, a Date or a class instance is refused as such', () => {
+    class Settings {
+      clientID = '1';
+    }
+    for (const input of [new Map([['clientID', '1']]), new Date(), new Settings(), Object.create({ clientID: '1' }) as object]) {
+      expect(() => parseOptions('Thing', input, schema, "{ clientID: '1' }"), Object.prototype.toString.call(input)).toThrow("Thing: options must be a plain object (e.g. { clientID: '1' })");
+    }
+  });
+
   it('does not treat inherited names as known', () => {
     expect(() => parseOptions('Thing', { clientID: '1', toString: 'x' }, schema, '{}')).toThrow('unknown option "toString"');
   });
