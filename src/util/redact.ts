@@ -8,14 +8,16 @@ const REDACTED = '[REDACTED]';
 // a candidate (boundaries, separators, quoted values with escapes) is checked by hand below; the
 // former regular expressions for quoted values backtracked exponentially on runs of backslashes.
 // Longer names come first in SECRET_NAMES so that `code_verifier` is not taken for `code`.
-const CANDIDATE = new RegExp(`${SECRET_NAMES.join('|')}|/access-tokens/|/apps/`, 'g');
+// Case-insensitive: `ACCESS_TOKEN=` and `Client_Secret=` in someone's log line are the same secrets.
+const CANDIDATE = new RegExp(`${SECRET_NAMES.join('|')}|/access-tokens/|/apps/`, 'gi');
 
 const isWordChar = (c: string | undefined): boolean => c !== undefined && /[\w$]/.test(c);
-const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r';
 // Characters that end a `name=value` value (besides the end of the text).
 const FORM_END = new Set(['&', '#', ' ', '\t', '\n', '\r', '"', "'"]);
 // Characters that may stand before `name=` in a URL, form body or message.
-const FORM_START = new Set(['?', '&', ';', ' ', '\t', '\n', '\r', '"', "'"]);
+const FORM_START = new Set(['?', '&', ';', ' ', '\t', '\n', '\r', '"', "'", ',', '(', '[', '{', '<', '|', ':']);
+// Characters that end an unquoted value after `name:` or `name =>` (a header line, an inspected object).
+const BARE_END = new Set([',', '}', ']', ' ', '\t', '\n', '\r', ';', '&', '"', "'"]);
 // Characters that end a token vector in a path.
 const PATH_END = new Set(['/', '?', '#', ' ', '\t', '\n', '\r']);
 
@@ -33,40 +35,68 @@ function closingQuote(text: string, from: number, quote: string): number {
   return Math.min(i, text.length);
 }
 
+/** Index of the `\\"` that closes a value quoted inside a JSON string, from `from`; `text.length` when unterminated. */
+function closingEscapedQuote(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && !(text[i] === '\\' && text[i + 1] === '"')) i += text[i] === '\\' ? 2 : 1;
+  return Math.min(i, text.length);
+}
+
 /** One redaction: replace `text[start, end)` by `[REDACTED]`. */
 interface Cut {
   start: number;
   end: number;
 }
 
+/** The value starting at `i`: quoted (also `\\"` inside a JSON string), or bare up to one of `bareEnd`. */
+function valueAt(text: string, i: number, bareEnd: Set<string>): Cut {
+  const quote = text[i];
+  if (quote === '"' || quote === "'") return { start: i + 1, end: closingQuote(text, i + 1, quote) };
+  if (quote === '\\' && text[i + 1] === '"') return { start: i + 2, end: closingEscapedQuote(text, i + 2) };
+  return { start: i, end: scanUntil(text, i, bareEnd) };
+}
+
 /**
- * The value of a secret name found at `[at, nameEnd)`, as `name=value` or `"name": "value"`, or
- * `undefined` when the candidate is not a secret (e.g. `monkey=1`, `keys=3`).
+ * The value of a secret name found at `[at, nameEnd)`: `name=value` (URLs, forms, messages), or
+ * `name: value` / `name => value` with the name bare or quoted (JSON, also inside a JSON string,
+ * inspected objects, Maps and URLSearchParams, header lines); `undefined` when the candidate is not a
+ * secret (e.g. `monkey=1`, `keys=3`).
  */
 function valueAfterName(text: string, at: number, nameEnd: number): Cut | undefined {
   const before = text[at - 1];
   const next = text[nameEnd];
-  if (next === '=' && (at === 0 || FORM_START.has(before as string))) {
-    return { start: nameEnd + 1, end: scanUntil(text, nameEnd + 1, FORM_END) };
+  if (next === '=' && text[nameEnd + 1] !== '>' && (at === 0 || FORM_START.has(before as string))) {
+    const quote = text[nameEnd + 1];
+    return quote === '"' || quote === "'" ? valueAt(text, nameEnd + 1, FORM_END) : { start: nameEnd + 1, end: scanUntil(text, nameEnd + 1, FORM_END) };
   }
-  // JSON or an inspected object: the name is bare or quoted with the same quote on both sides.
   let i = nameEnd;
-  if (before === '"' || before === "'") {
+  if (before === '"' && text[at - 2] === '\\') {
+    // `\"name\"` in a JSON string.
+    if (next !== '\\' || text[nameEnd + 1] !== '"') return undefined;
+    i += 2;
+  } else if (before === '"' || before === "'") {
     if (next !== before) return undefined;
     i++;
   } else if (isWordChar(before) || isWordChar(next)) return undefined;
-  while (isSpace(text[i])) i++;
-  if (text[i] !== ':') return undefined;
-  i++;
-  while (isSpace(text[i])) i++;
-  const quote = text[i];
-  if (quote !== '"' && quote !== "'") return undefined;
-  return { start: i + 1, end: closingQuote(text, i + 1, quote) };
+  while (text[i] === ' ' || text[i] === '\t') i++;
+  const arrow = text[i] === '=' && text[i + 1] === '>';
+  if (text[i] === ':') i++;
+  else if (arrow) i += 2;
+  else return undefined;
+  while (text[i] === ' ' || text[i] === '\t') i++;
+  const value = valueAt(text, i, BARE_END);
+  // A bare value after `name:` is a header line's only when the name starts the line; in prose
+  // ("error code: 12") it is not a secret. After `=>` (a Map entry) it is.
+  const quoted = value.start !== i;
+  const headerLine = at === 0 || before === '\n';
+  return quoted || headerLine || arrow ? value : undefined;
 }
 
 /**
  * Replaces the values of secret-bearing names (`access_token`, `key`, `client_secret`, `code`,
- * `code_verifier`, and their camelCase forms) in URLs, form bodies and JSON with `[REDACTED]`, and the
+ * `code_verifier`, and their camelCase forms, in any letter case) in URLs, form bodies, JSON (also
+ * JSON inside a JSON string), inspected objects, Maps and URLSearchParams, and header lines with
+ * `[REDACTED]`, and the
  * tokens in the path of the `/access-tokens/{tokens}` and `/apps/{tokens}` methods. A quoted value
  * with no closing quote (a truncated message) is redacted to the end of the text.
  *

@@ -21,6 +21,24 @@ describe('redact', () => {
     expect(redact('/2.3/apps/t0k/de-authenticate')).toBe('/2.3/apps/[REDACTED]/de-authenticate');
   });
 
+  it('redacts what util.inspect prints for a URLSearchParams or a Map, header lines, and other separators', () => {
+    expect(redact("URLSearchParams { 'code' => 'C0DE', 'code_verifier' => 'VER1F1ER', 'client_secret' => 'S3CRET' }")).toBe(
+      "URLSearchParams { 'code' => '[REDACTED]', 'code_verifier' => '[REDACTED]', 'client_secret' => '[REDACTED]' }",
+    );
+    expect(redact("Map(1) { 'access_token' => 'T0KEN))' }")).toBe("Map(1) { 'access_token' => '[REDACTED]' }");
+    expect(redact('access_token: T0KEN))\r\nkey: K3Y((\r\nx: y')).toBe('access_token: [REDACTED]\r\nkey: [REDACTED]\r\nx: y');
+    expect(redact('{ key: undefined, site: so }')).toBe('{ key: undefined, site: so }');
+    expect(redact('params a=1,code=C0DE')).toBe('params a=1,code=[REDACTED]');
+    expect(redact('(code=C0DE) [key=K3Y((] <access_token=T> |code=C|')).not.toMatch(/C0DE|K3Y|=T>|=C\|/);
+    expect(redact('code="C0DE" key=\'K3Y((\'')).toBe('code="[REDACTED]" key=\'[REDACTED]\'');
+    expect(redact('ACCESS_TOKEN=T0K&Client_Secret=S3C')).toBe('ACCESS_TOKEN=[REDACTED]&Client_Secret=[REDACTED]');
+  });
+
+  it('redacts JSON inside a JSON string (escaped quotes)', () => {
+    const nested = JSON.stringify({ msg: JSON.stringify({ access_token: 'T0KEN))', expires: 1 }) });
+    expect(redact(nested)).toBe('{"msg":"{\\"access_token\\":\\"[REDACTED]\\",\\"expires\\":1}"}');
+  });
+
   it('leaves names that merely contain a secret name alone', () => {
     expect(redact('?monkey=1&barcode=2&keys=3')).toBe('?monkey=1&barcode=2&keys=3');
     expect(redact('a message without secrets')).toBe('a message without secrets');
