@@ -94,6 +94,12 @@ export function handleAuthorize(ctx: SandboxContext, inc: Incoming, res: ServerR
     sendHtml(res, 400, errorPage('Invalid request', 'redirect_uri not provided'));
     return;
   }
+  // What is checked must be what is redirected to: the URL parser drops tabs and newlines, which the
+  // Location header would then carry (Node refuses it: a 500 after a code was issued).
+  if (!/^[\x21-\x7e]+$/.test(redirectUri)) {
+    sendHtml(res, 400, errorPage('Invalid redirect_uri', 'redirect_uri must be printable ASCII without spaces (percent-encode the rest).'));
+    return;
+  }
   let parsed: URL;
   try {
     parsed = new URL(redirectUri);

@@ -35,6 +35,10 @@ describe('GET /oauth: requests that cannot be trusted get an HTML error page and
     ['a domain only prefixed with the app domain', { redirect_uri: 'http://localhost.evil.example/cb' }, 'OAuth domain (localhost)'],
     ['a non-http scheme', { redirect_uri: 'javascript://localhost/%0aalert(1)' }, 'OAuth domain (localhost)'],
     ['a fragment in redirect_uri', { redirect_uri: 'http://localhost:3000/cb#x' }, 'must not contain a fragment'],
+    // The URL parser would drop the newline, while the redirect would carry it (a 500 after issuing a code).
+    ['a newline in redirect_uri', { redirect_uri: 'http://localhost:3000/c\nb' }, 'printable ASCII'],
+    ['a space in redirect_uri', { redirect_uri: 'http://localhost:3000/c b' }, 'printable ASCII'],
+    ['a non-ASCII character in redirect_uri', { redirect_uri: 'http://localhost:3000/€' }, 'printable ASCII'],
   ])('%s', async (_name, params, message) => {
     const res = await openAuthorize(authorizeUrl(se, { state: 's', ...params }));
     expect(res.status).toBe(400);
