@@ -159,7 +159,7 @@ async function token(config: ResolvedRelayOptions, waits: Set<AbortController>, 
   if (!(wait >= 0 && wait <= config.maxWait)) return json(res, 400, 'invalid_wait', `wait must be whole seconds from 0 to ${config.maxWait}`);
   const id = storageKey(app.appId, key);
   try {
-    const outcome = wait === 0 ? await takeFor(config, id, req, res) : await longPoll(config, waits, id, wait * 1000, req, res);
+    const outcome = wait === 0 ? await takeFor(config, id, res) : await longPoll(config, waits, id, wait * 1000, res);
     if (outcome === 'gone') return;
     if (outcome === 'closing') return json(res, 503, 'shutting_down', 'The relay is shutting down');
     const stored = outcome.found;
@@ -178,18 +178,19 @@ async function token(config: ResolvedRelayOptions, waits: Set<AbortController>, 
  * handler ran, e.g. while an async middleware in front of the relay was loading a session, so its
  * `close` event is gone) or the response was already ended.
  */
-function clientGone(req: Request, res: Response): boolean {
-  return res.destroyed || req.destroyed || res.socket?.destroyed === true || res.writableEnded;
+function clientGone(res: Response): boolean {
+  // Not `req.destroyed`: Node sets it once the request body was read to its end, with the client still waiting.
+  return res.destroyed || res.socket?.destroyed === true || res.writableEnded;
 }
 
 /**
  * Takes the key's result for a client that is still there. `'gone'` when it is not: before the take
  * nothing is taken; when it left during the take, the result is put back.
  */
-async function takeFor(config: ResolvedRelayOptions, id: string, req: Request, res: Response): Promise<{ readonly found: string | undefined } | 'gone'> {
-  if (clientGone(req, res)) return 'gone';
+async function takeFor(config: ResolvedRelayOptions, id: string, res: Response): Promise<{ readonly found: string | undefined } | 'gone'> {
+  if (clientGone(res)) return 'gone';
   const stored = await config.store.take(id);
-  if (stored === undefined || !clientGone(req, res)) return { found: stored };
+  if (stored === undefined || !clientGone(res)) return { found: stored };
   // The client left while we took it: put it back rather than lose it. The key is used now, and a
   // store accepts only this exact value over it, for the rest of the key's TTL.
   const restored = await config.store.setIfAbsent(id, stored, config.ttlMs).catch(() => false);
@@ -207,11 +208,10 @@ async function longPoll(
   waits: Set<AbortController>,
   id: string,
   waitMs: number,
-  req: Request,
   res: Response,
 ): Promise<{ readonly found: string | undefined } | 'gone' | 'closing'> {
   // A client that left before the handler ran fired its `close` already: no listener would hear it.
-  if (clientGone(req, res)) return 'gone';
+  if (clientGone(res)) return 'gone';
   const controller = new AbortController();
   const { signal } = controller;
   let gone = false;
@@ -236,7 +236,7 @@ async function longPoll(
     for (;;) {
       if (signal.aborted) return gone ? 'gone' : 'closing';
       notified = false;
-      const took = await takeFor(config, id, req, res);
+      const took = await takeFor(config, id, res);
       if (took === 'gone' || took.found !== undefined) return took;
       const remaining = deadline - performance.now();
       if (remaining <= 0 || waitOver) return { found: undefined };

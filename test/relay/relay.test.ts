@@ -801,6 +801,23 @@ describe('tokenRelay: long-poll', () => {
     }
   }
 
+  for (const wait of [0, 30]) {
+    it(`answers a fetch (wait=${wait}) whose body a middleware read before an async one (a rawBody capture, then a session load): the client is still there`, async () => {
+      const relay = await relayWith({ rateLimit: false }, () => {
+        const app = express();
+        app.use((req, _res, next) => {
+          req.resume();
+          req.on('end', () => setImmediate(next));
+        });
+        app.use((_req, _res, next) => void setTimeout(next, 5));
+        return app;
+      });
+      const state = randomToken();
+      expect((await redirect(relay, `code=c&state=${state}`)).status).toBe(200);
+      expect(await getToken(relay, `key=${state}&wait=${wait}`)).toMatchObject({ status: 200, body: { code: 'c' } });
+    });
+  }
+
   for (const [name, makeStore] of [
     ['MemoryRelayStore', () => new MemoryRelayStore()],
     ['RedisRelayStore (real Redis)', () => redisStore()],
