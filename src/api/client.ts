@@ -292,8 +292,11 @@ export class StackExchangeClient {
     const memo = `${this.#options.apiURL}\n${requestKey(this.#options.key)}\n${JSON.stringify(params)}`;
     let filter = filters.get(memo);
     if (filter === undefined) {
-      // Shared by every caller of the definition: no caller's signal ends it, each ends only its own wait.
-      const created = this.get<Filter>('/filters/create', params, { cache: false }).then((answer) => {
+      // Shared by every caller of the definition: no caller's signal ends it (not even the client's own,
+      // which the router ties to one page load), each ends only its own wait.
+      const info = describeMethod('/filters/create');
+      const [request] = this.#parts('/filters/create', params);
+      const created = this.#withDeadline(info, { signal: undefined, cache: false }, (ctx) => this.#read<Filter>(info, request as FilledPath, ctx), { detached: true }).then((answer) => {
         const made = answer.items[0]?.filter;
         if (typeof made !== 'string') throw new StackExchangeNetworkError('/filters/create: the answer holds no filter', { code: NetworkErrorCode.Failed, method: '/filters/create', status: 502 });
         return made;
@@ -301,7 +304,8 @@ export class StackExchangeClient {
       filters.set(memo, (filter = created));
       created.catch(() => filters.delete(memo));
     }
-    return abortable(filter, signal);
+    // Each caller waits under its call's signal and its client's.
+    return abortable(abortable(filter, this.#options.signal), signal);
   }
 
   /**
@@ -378,15 +382,22 @@ export class StackExchangeClient {
    * Runs one call under its deadline and the caller's signals. A deadline that passes while the call
    * waits or a request is in flight becomes `NETWORK_DEADLINE`.
    */
-  async #withDeadline<R>(info: MethodInfo, call: { signal: AbortSignal | undefined; cache: boolean }, run: (ctx: CallContext) => Promise<R>): Promise<R> {
+  async #withDeadline<R>(
+    info: MethodInfo,
+    call: { signal: AbortSignal | undefined; cache: boolean },
+    run: (ctx: CallContext) => Promise<R>,
+    { detached = false }: { detached?: boolean } = {},
+  ): Promise<R> {
     const o = this.#options;
-    o.signal?.throwIfAborted();
+    // A detached call (work shared by several clients) runs under none of this client's signal.
+    const clientSignal = detached ? undefined : o.signal;
+    clientSignal?.throwIfAborted();
     call.signal?.throwIfAborted();
-    const limit = deadline(o.deadline, [o.signal, call.signal]);
+    const limit = deadline(o.deadline, [clientSignal, call.signal]);
     try {
       return await run({ signal: limit.signal, deadlineAt: now() + o.deadline, cache: call.cache, sendToken: true, ownToken: true });
     } catch (error) {
-      if (o.signal?.aborted === true || call.signal?.aborted === true) throw error;
+      if (clientSignal?.aborted === true || call.signal?.aborted === true) throw error;
       if (limit.timedOut && (error === limit.signal.reason || !(error instanceof StackExchangeError))) throw this.#deadlineError(info, error);
       throw error;
     } finally {
@@ -430,7 +441,8 @@ export class StackExchangeClient {
       // An entry that cannot be read back (a corrupt or foreign value in a shared cache) is a miss.
       const hit = await sideStep('reading the cache', async () => {
         const stored = await cache.get(key);
-        return stored === undefined ? undefined : (JSON.parse(stored) as unknown);
+        const parsed: unknown = stored === undefined ? undefined : JSON.parse(stored);
+        return isRecord(parsed) ? parsed : undefined;
       });
       if (hit !== undefined) {
         log(`GET ${prepared.method} answered from the cache`);

@@ -55,13 +55,9 @@ export function vectorLimit(template: string): number {
 function assertVectorItem(name: string, value: unknown): asserts value is string | number {
   const ok = (typeof value === 'string' && value !== '') || (typeof value === 'number' && Number.isFinite(value));
   if (!ok) throw new TypeError(`StackExchangeClient: params.${name} must hold non-empty strings or numbers (e.g. ${name}: [1, 2, 3])`);
-}
-
-/** A segment the URL would resolve as a step (`/users/../questions` is `/questions`): another method. */
-function assertNotDotSegment(name: string, items: ReadonlyArray<string | number>): void {
-  if (items.length === 1 && (items[0] === '.' || items[0] === '..')) {
-    throw new TypeError(`StackExchangeClient: params.${name} must not be "${items[0]}" (a path step, not an id)`);
-  }
+  // Alone in a segment (also as the last part of a split vector) the URL would resolve it as a step:
+  // `/users/../questions` is `/questions`, another method.
+  if (value === '.' || value === '..') throw new TypeError(`StackExchangeClient: params.${name} must not be "${value}" (a path step, not an id)`);
 }
 
 function chunk<T>(values: readonly T[], size: number): T[][] {
@@ -99,7 +95,6 @@ export function fillPath(template: string, params: RequestParams, split: boolean
     for (const item of list) assertVectorItem(name, item);
     // A vector is a set: a value sent twice (also in two parts of a split one) would answer twice.
     const items = [...new Map((list as Array<string | number>).map((item) => [String(item), item])).values()];
-    assertNotDotSegment(name, items);
     if (items.length > limit) {
       if (!split) throw new TypeError(`StackExchangeClient: params.${name} holds ${items.length} values; ${template} takes at most ${limit} in one write`);
       if (oversized !== undefined) throw new TypeError(`StackExchangeClient: params.${oversized} and params.${name} both hold more than ${limit} values; only one vector can be split`);

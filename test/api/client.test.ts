@@ -185,9 +185,9 @@ describe('get', () => {
     expect(sent.map((r) => [r.path.split('/')[3]?.split(';').length, r.query.pagesize])).toEqual([[100, '100'], [50, '100']]);
   });
 
-  it('answers a read from the API when its cache entry is unreadable (a corrupt entry is a miss)', async () => {
+  it.each(['{"items": [', 'null', '"x"', '42'])('answers a read from the API when its cache entry is %s (not a wrapper: a miss)', async (entry) => {
     const stored: string[] = [];
-    const corrupt: ResponseCache = { get: () => Promise.resolve('{"items": ['), set: (_key, value) => { stored.push(value); return Promise.resolve(); }, dropGroup: () => Promise.resolve() };
+    const corrupt: ResponseCache = { get: () => Promise.resolve(entry), set: (_key, value) => { stored.push(value); return Promise.resolve(); }, dropGroup: () => Promise.resolve() };
     const from = se.requests.length;
     const sites = await clientFor(se, { cache: corrupt }).get('/sites', { pagesize: 2 });
     expect(sites.items).toHaveLength(2);
@@ -231,15 +231,19 @@ describe('get', () => {
     await expect(client.createFilter({ include: 'question.body' as never })).rejects.toThrow(/include must be an array of field names/);
   });
 
-  it('creates a shared filter for every caller: one caller\'s abort ends its own wait only', async () => {
+  it('creates a shared filter for every caller: one caller\'s abort (its call\'s or its client\'s signal) ends its own wait only', async () => {
     const from = se.requests.length;
     const leaving = new AbortController();
+    const pageGone = new AbortController();
     const definition = { include: ['user.about_me', '.quota_max'] };
-    const first = clientFor(se).createFilter(definition, { signal: leaving.signal });
-    const second = clientFor(se).createFilter(definition);
+    const first = clientFor(se, { signal: pageGone.signal }).createFilter(definition);
+    const second = clientFor(se).createFilter(definition, { signal: leaving.signal });
+    const third = clientFor(se).createFilter(definition);
+    pageGone.abort();
     leaving.abort();
     await expect(first).rejects.toMatchObject({ name: 'AbortError' });
-    expect((await second).startsWith('!')).toBe(true);
+    await expect(second).rejects.toMatchObject({ name: 'AbortError' });
+    expect((await third).startsWith('!')).toBe(true);
     expect(apiRequestsSince(se, from).map((r) => r.path)).toEqual(['/2.3/filters/create']);
     await expect(clientFor(se).createFilter(definition, { signal: 'x' as never })).rejects.toThrow(/createFilter\(\) options\.signal/);
   });
