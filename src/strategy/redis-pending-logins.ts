@@ -55,14 +55,20 @@ export class PendingLoginStoreError extends StackExchangeError {
 const log = logger('strategy:redis');
 
 /**
- * Hands a Redis answer to passport. A throw from passport's side (e.g. a redirect after another
- * middleware already answered) would otherwise be an unhandled rejection that ends the process; there
- * is nobody left to answer, so it is logged.
+ * Hands a Redis answer to passport. A throw from there (the app's own passport callback, a
+ * `failureFlash` without connect-flash) would otherwise be an unhandled rejection that ends the
+ * process while the request hangs: it goes to Express's `next` as the session store's throws do,
+ * and is only logged when there is no `next` to take it (no Express) or nobody left to answer.
  */
-function settle(hand: () => void): void {
+function settle(req: object, hand: () => void): void {
   try {
     hand();
   } catch (err) {
+    const { next, res } = req as { next?: unknown; res?: { headersSent?: boolean } };
+    if (typeof next === 'function' && res?.headersSent !== true) {
+      (next as (error: unknown) => void)(err);
+      return;
+    }
     log(`passport threw after the pending-login store answered: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
@@ -196,9 +202,9 @@ export class RedisPendingLoginStore implements PendingLoginStore {
           const previous = res.getHeader('set-cookie');
           res.setHeader('set-cookie', previous === undefined ? [cookie] : [...(Array.isArray(previous) ? previous : [String(previous)]), cookie]);
         }
-        settle(() => callback(null, handle));
+        settle(req, () => callback(null, handle));
       },
-      (err: unknown) => settle(() => callback(err as Error)),
+      (err: unknown) => settle(req, () => callback(err as Error)),
     );
   }
 
@@ -215,7 +221,7 @@ export class RedisPendingLoginStore implements PendingLoginStore {
         } catch {
           login = undefined;
         }
-        if (!isStoredLogin(login)) return settle(() => callback(null, false, invalid('The login request expired or was already used; please try again')));
+        if (!isStoredLogin(login)) return settle(req, () => callback(null, false, invalid('The login request expired or was already used; please try again')));
         void this.#send(['LREM', `${this.#prefix}browser:${login.binding}`, '0', providedState]).catch(() => undefined);
         // Only the cookie the start set: a plain-named one could be planted from a sibling subdomain,
         // which the __Host- prefix of an https app's cookie rules out.
@@ -223,11 +229,11 @@ export class RedisPendingLoginStore implements PendingLoginStore {
         const bound = cookie !== undefined && sameValue(cookie, login.binding);
         if (!bound) {
           log('a state came back in another browser than the one that started the login');
-          return settle(() => callback(null, false, invalid('The login was started in another browser')));
+          return settle(req, () => callback(null, false, invalid('The login was started in another browser')));
         }
-        return settle(() => callback(null, login.verifier, login.state));
+        return settle(req, () => callback(null, login.verifier, login.state));
       },
-      (err: unknown) => settle(() => callback(err as Error)),
+      (err: unknown) => settle(req, () => callback(err as Error)),
     );
   }
 }

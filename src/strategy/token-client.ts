@@ -133,8 +133,14 @@ export function createTokenClient(base: OAuth2, settings: TokenClientSettings): 
             done(err as Error);
             return;
           }
-          // node-oauth's callback type has no success form: `null` is what node-oauth itself passes.
-          done(null as unknown as Error, tokens.accessToken, undefined, toTokenParams(tokens));
+          try {
+            // node-oauth's callback type has no success form: `null` is what node-oauth itself passes.
+            done(null as unknown as Error, tokens.accessToken, undefined, toTokenParams(tokens));
+          } catch (err) {
+            // What passport-oauth2 runs next (skipUserProfile, userProfile) threw: inside this promise it
+            // would be an unhandled rejection (the process ends, the request hangs). It fails the login instead.
+            done(err as Error);
+          }
         },
         (err: unknown) => {
           done(err as Error);

@@ -90,6 +90,25 @@ describe("passport-oauth2's contract", () => {
     expect(apiRequests().filter((r) => r.path === '/2.3/me')).toHaveLength(calls);
   });
 
+  it.each([
+    ['skipUserProfile', { strategy: { skipUserProfile: () => { throw new Error('skip decision failed'); } }, verify: keepToken }],
+    ['an overridden userProfile', { profile: () => { throw new Error('profile mapping failed'); } }],
+  ] as const)('answers with the app\'s error handler, not a crash, when %s throws', async (_name, options) => {
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown): void => void rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const login = await app(options);
+      const res = await login.callback(await approvedCallback(login));
+      expect(res.status).toBe(500);
+      expect(JSON.stringify(res.body)).toMatch(/(skip decision|profile mapping) failed/);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
+
   it('sends customHeaders with the token request, keeping its own content type', async () => {
     const login = await app({ strategy: { customHeaders: { 'x-login-source': 'contract-test', 'content-type': 'text/plain' } } });
     expect((await login.callback(await approvedCallback(login))).status).toBe(200);
