@@ -93,22 +93,33 @@ function isLive(login: StoredLogin, now: number): boolean {
   return now - login.createdAt <= login.ttl;
 }
 
+/**
+ * Calls a session store method that answers through `callback` (once: a second answer is ignored). A
+ * throw before it answered is the store's failure, given to `callback`; a throw after it answered
+ * synchronously comes from the caller's code run inside that answer, and is rethrown to the caller.
+ */
+function callStore(invoke: (callback: (err: unknown, value?: unknown) => void) => void, callback: (err: unknown, value?: unknown) => void): void {
+  let answered = false;
+  const answer = (err: unknown, value?: unknown): void => {
+    if (answered) return;
+    answered = true;
+    callback(err, value);
+  };
+  try {
+    invoke(answer);
+  } catch (err) {
+    if (answered) throw err;
+    answer(err);
+  }
+}
+
 function saveSession(session: StoreSession, done: (err: SessionStoreError | null) => void): void {
-  if (typeof session.save !== 'function') {
+  const { save } = session;
+  if (typeof save !== 'function') {
     done(null);
     return;
   }
-  let answered = false;
-  try {
-    session.save((err) => {
-      answered = true;
-      done(err ? new SessionStoreError('The session store could not save the pending login', { cause: err }) : null);
-    });
-  } catch (err) {
-    // A store that answered synchronously: what threw is the caller's own error, not the store's.
-    if (answered) throw err;
-    done(new SessionStoreError('The session store could not save the pending login', { cause: err }));
-  }
+  callStore((callback) => save.call(session, callback), (err) => done(err ? new SessionStoreError('The session store could not save the pending login', { cause: err }) : null));
 }
 
 /** Where express-session keeps this request's session: its store (`req.sessionStore`) and `req.sessionID`. */
@@ -133,20 +144,13 @@ function storedSessionSource(req: object): StoredSessionSource | undefined {
  * `req.session` (`req.session.reload()` would, losing this request's other changes to the session).
  */
 function readStoredSession(source: StoredSessionSource, done: (err: SessionStoreError | null, stored?: Record<string, unknown>) => void): void {
-  let answered = false;
-  const answer = (err: unknown, stored?: unknown): void => {
-    if (answered) return;
-    answered = true;
-    if (err) done(new SessionStoreError('The session store could not read the session to save the pending login', { cause: err }));
-    else done(null, isRecord(stored) ? stored : undefined);
-  };
-  try {
-    source.store.get(source.id, answer);
-  } catch (err) {
-    // A store that answered synchronously: what threw is the caller's own error, not the store's.
-    if (answered) throw err;
-    answer(err);
-  }
+  callStore(
+    (callback) => source.store.get(source.id, callback),
+    (err, stored) => {
+      if (err) done(new SessionStoreError('The session store could not read the session to save the pending login', { cause: err }));
+      else done(null, isRecord(stored) ? stored : undefined);
+    },
+  );
 }
 
 // Requests are taken as `object`: express-session's `req.session` exists on Express's Request type only
