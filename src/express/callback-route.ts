@@ -5,7 +5,7 @@ import { StackExchangeClient } from '../api/client.js';
 import type { StackExchangeAuthInfo } from '../strategy/strategy.js';
 import { SessionStoreError } from '../strategy/session-store-error.js';
 import { logger } from '../util/debug.js';
-import { failureCodeOfError, failureCodeOfInfo, sendLoginFailure } from './login-failure.js';
+import { failureCodeOfError, failureCodeOfInfo, SERVER_ERROR_MESSAGE, sendLoginFailure } from './login-failure.js';
 import type { FailureTarget, LoginFailureCode } from './login-failure.js';
 import { configurationCause, warnOnce } from './diagnostics.js';
 import { StackExchangeError } from '../errors/stackexchange-error.js';
@@ -177,7 +177,7 @@ export function callbackRoute(config: ResolvedAuthOptions): RequestHandler {
     const unexpected = (err: unknown): void => {
       if (meta().popup !== true) return next(err);
       log(`popup login failed: ${err instanceof Error ? err.message : String(err)}`);
-      return sendPopupPage(res, 500, { type: POPUP_MESSAGE_TYPE, errorName: 'server_error', errorMessage: 'The login failed on the server' }, config.origin);
+      return sendPopupPage(res, 500, { type: POPUP_MESSAGE_TYPE, errorName: 'server_error', errorMessage: SERVER_ERROR_MESSAGE }, config.origin);
     };
     const fail = (code: LoginFailureCode, cause: unknown): void => {
       const diagnosis = configurationCause(cause, strategy.settings.tokenURL);

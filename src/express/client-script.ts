@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { LOGIN_FAILURE_MESSAGE } from './login-failure.js';
+import { LOGIN_FAILURE_MESSAGE, SERVER_ERROR_MESSAGE } from './login-failure.js';
 import { POPUP_MESSAGE_TYPE } from './popup-page.js';
 
 /**
@@ -34,6 +34,7 @@ export function clientScript(basePath: string): string {
   var TYPE = ${JSON.stringify(POPUP_MESSAGE_TYPE)};
   // The router's failure codes and their fixed texts: the only codes taken from a popup's URL.
   var FAILURES = ${JSON.stringify(LOGIN_FAILURE_MESSAGE)};
+  var SERVER_ERROR = ${JSON.stringify(SERVER_ERROR_MESSAGE)};
   var pending = null;
 
   function failure(errorName, errorMessage) {
@@ -58,7 +59,7 @@ export function clientScript(basePath: string): string {
     // failureRedirect may have its own query: the router appends error last.
     var code = codes[codes.length - 1];
     if (Object.prototype.hasOwnProperty.call(FAILURES, code)) return failure(code, FAILURES[code]);
-    return failure('server_error', 'The login failed on the server');
+    return failure('server_error', SERVER_ERROR);
   }
 
   function startURL(options) {

@@ -28,6 +28,9 @@ export const LOGIN_FAILURE_STATUS: Readonly<Record<LoginFailureCode, number>> = 
   temporarily_unavailable: 503,
 });
 
+/** The popup's `errorMessage` for `server_error`: a failure that is the app's, not a login failure code. */
+export const SERVER_ERROR_MESSAGE = 'The login failed on the server';
+
 /** The fixed, human-readable text of each failure code (popup `errorMessage`). */
 export const LOGIN_FAILURE_MESSAGE: Readonly<Record<LoginFailureCode, string>> = Object.freeze({
   access_denied: 'You declined access',
