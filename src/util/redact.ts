@@ -66,8 +66,7 @@ function valueAfterName(text: string, at: number, nameEnd: number): Cut | undefi
   const before = text[at - 1];
   const next = text[nameEnd];
   if (next === '=' && text[nameEnd + 1] !== '>' && (at === 0 || FORM_START.has(before as string))) {
-    const quote = text[nameEnd + 1];
-    return quote === '"' || quote === "'" ? valueAt(text, nameEnd + 1, FORM_END) : { start: nameEnd + 1, end: scanUntil(text, nameEnd + 1, FORM_END) };
+    return valueAt(text, nameEnd + 1, FORM_END);
   }
   let i = nameEnd;
   if (before === '"' && text[at - 2] === '\\') {
