@@ -6,7 +6,7 @@ import { isApiLimits, sharedApiLimits, type ApiLimits } from './api-limits.js';
 import { isResponseCache, sharedResponseCache, type ResponseCache } from './response-cache.js';
 import { resolveRetryOptions, type ResolvedRetryOptions, type RetryOptions } from './retry.js';
 import type { Quota } from './types.js';
-import { isLoopbackHost } from '../util/loopback.js';
+import { isSecureEndpoint, SECURE_ENDPOINT_RULE } from '../util/loopback.js';
 
 /** The API root used when `apiURL` is not given. */
 export const DEFAULT_API_URL = 'https://api.stackexchange.com/2.3';
@@ -127,9 +127,7 @@ const apiURLRule: OptionRule<string> = (value, fail) => {
   } catch {
     return fail('must be an absolute URL', example);
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    fail('must be an https URL (plain http only on a loopback host)', example);
-  }
+  if (!isSecureEndpoint(url)) fail(SECURE_ENDPOINT_RULE, example);
   if (url.search || url.hash || url.username || url.password) fail('must not carry a query, fragment or credentials', example);
   let href = url.href;
   while (href.endsWith('/')) href = href.slice(0, -1);

@@ -6,7 +6,7 @@ import { splitScopeList } from '../util/scope-list.js';
 import { MAX_TIMER_MS, realSleep } from '../util/timers.js';
 import { userAgent as fullUserAgent, userAgentOption } from '../util/user-agent.js';
 import { isAppId } from './relay-keys.js';
-import { isLoopbackHost } from '../util/loopback.js';
+import { isSecureEndpoint, SECURE_ENDPOINT_RULE } from '../util/loopback.js';
 
 /** Waits `ms` milliseconds, or rejects when `signal` aborts. */
 export type LoginSleep = (ms: number, signal: AbortSignal) => Promise<void>;
@@ -114,8 +114,8 @@ const httpURL = (example: string, secure = false): OptionRule<string> => (value,
       // Not a URL: refused below.
     }
     if (url !== undefined && (url.protocol === 'https:' || url.protocol === 'http:') && url.hash === '' && url.search === '') {
-      // Stack Exchange's endpoints get the code and the verifier: never in clear off this machine.
-      if (secure && url.protocol === 'http:' && !isLoopbackHost(url.hostname)) return fail('must be an https URL (plain http only on a loopback host, such as the sandbox)', example);
+      // Stack Exchange's endpoints get the code and the verifier.
+      if (secure && !isSecureEndpoint(url)) return fail(SECURE_ENDPOINT_RULE, example);
       return value;
     }
   }

@@ -13,7 +13,7 @@ import { splitScopeList } from '../util/scope-list.js';
 import { userAgent, userAgentOption } from '../util/user-agent.js';
 import { MAX_TIMER_MS } from '../util/timers.js';
 import { isHttpToken } from '../util/http-token.js';
-import { isLoopbackHost } from '../util/loopback.js';
+import { isSecureEndpoint, SECURE_ENDPOINT_RULE } from '../util/loopback.js';
 
 /** The OAuth scopes Stack Exchange knows. */
 export const STACKEXCHANGE_SCOPES = ['read_inbox', 'no_expiry', 'write_access', 'private_info'] as const;
@@ -157,8 +157,8 @@ function checkAbsoluteURL(value: unknown, fail: RuleFailure, example: string, re
     return fail(`must be an absolute http(s) URL${value.startsWith('/') ? relativeHint : ''}`, example);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return fail('must use http: or https:', example);
-  // Stack Exchange's endpoints get the client secret, the code and the verifier: never in clear off this machine.
-  if (secure && url.protocol === 'http:' && !isLoopbackHost(url.hostname)) return fail('must be an https URL (plain http only on a loopback host, such as the sandbox)', example);
+  // Stack Exchange's endpoints get the client secret, the code and the verifier.
+  if (secure && !isSecureEndpoint(url)) return fail(SECURE_ENDPOINT_RULE, example);
   if (url.hash !== '' || value.includes('#')) return fail('must not have a fragment', example);
   if (url.username !== '' || url.password !== '') return fail('must not carry credentials', example);
   return value;

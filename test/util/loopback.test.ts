@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHost } from '../../src/util/loopback.js';
+import { isLoopbackHost, isSecureEndpoint } from '../../src/util/loopback.js';
 
 describe('isLoopbackHost', () => {
   it('knows the loopback names as a URL spells them', () => {
@@ -8,5 +8,10 @@ describe('isLoopbackHost', () => {
 
   it('refuses other hosts, including look-alikes', () => {
     for (const url of ['http://stackoverflow.com/', 'http://localhost.example/', 'http://127.0.0.1.example/', 'http://10.0.0.1/', 'http://[::2]/', 'http://sandbox:4000/']) expect(isLoopbackHost(new URL(url).hostname), url).toBe(false);
+  });
+
+  it('isSecureEndpoint: https anywhere, plain http to a loopback host only, nothing else', () => {
+    for (const url of ['https://stackoverflow.com/oauth', 'http://localhost:4000/oauth', 'http://127.0.0.1/x']) expect(isSecureEndpoint(new URL(url)), url).toBe(true);
+    for (const url of ['http://stackoverflow.com/oauth', 'ftp://localhost/x', 'ws://localhost/x']) expect(isSecureEndpoint(new URL(url)), url).toBe(false);
   });
 });
