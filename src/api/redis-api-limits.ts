@@ -2,6 +2,7 @@ import { NetworkErrorCode, StackExchangeNetworkError } from '../errors/network-e
 import { rootMessage, safeCause } from '../util/safe-cause.js';
 import { nonEmptyString, optional, parseOptions, passThrough, positiveNumber } from '../util/options-schema.js';
 import { MAX_TIMER_MS, withTimeout } from '../util/timers.js';
+import { REDIS_NOW } from './redis-now.js';
 import type { ApiLimits, LimitDecision, LimitReason, LimitRequest } from './api-limits.js';
 import type { Quota } from './types.js';
 
@@ -46,8 +47,6 @@ export interface RedisApiLimitsOptions {
   inFlightMs?: number;
 }
 
-// Every script reads the time from Redis (TIME), so that processes with skewed clocks share one clock.
-const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 // A slot in flight counts until its answer, but at most this long: a crashed process frees its slots.
 const IN_FLIGHT_MS = 120_000;
@@ -56,7 +55,7 @@ const IN_FLIGHT_MS = 120_000;
 // PEXPIRE takes whole milliseconds only, and `interval` may be fractional: expiries are rounded up.
 // The queue's keys only ever live longer: a waiter near the front (a short lease) asking again must not
 // expire the places of those told to wait longer.
-const TAKE = `${NOW}
+const TAKE = `${REDIS_NOW}
 local id, family = ARGV[1], ARGV[2]
 local max, interval, inflight = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local ban = tonumber(redis.call('GET', KEYS[4]) or '0')
@@ -96,7 +95,7 @@ return {'window', wait}`;
 // A sent request counts for `interval` from its answer even when an answer slower than the in-flight
 // lifetime finds its slot already trimmed (so no ZADD XX). The expiry only ever grows: the key may
 // hold slots in flight for longer.
-const RELEASE = `${NOW}
+const RELEASE = `${REDIS_NOW}
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
 if ARGV[2] == '1' then
@@ -107,7 +106,7 @@ else redis.call('ZREM', KEYS[1], ARGV[1]) end
 return 1`;
 
 // KEYS: backoffs. ARGV: family, ms.
-const BACKOFF = `${NOW}
+const BACKOFF = `${REDIS_NOW}
 local ms = tonumber(ARGV[2])
 local cur = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
 if now + ms > cur then redis.call('HSET', KEYS[1], ARGV[1], now + ms) end
@@ -115,14 +114,14 @@ if redis.call('PTTL', KEYS[1]) < ms then redis.call('PEXPIRE', KEYS[1], ms) end
 return 1`;
 
 // KEYS: ban. ARGV: ms.
-const BAN = `${NOW}
+const BAN = `${REDIS_NOW}
 local ms = tonumber(ARGV[1])
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 if now + ms > cur then redis.call('SET', KEYS[1], now + ms, 'PX', ms) end
 return 1`;
 
 // KEYS: quota. ARGV: remaining. At 0, refused until the next UTC midnight (by Redis's clock).
-const QUOTA = `${NOW}
+const QUOTA = `${REDIS_NOW}
 if tonumber(ARGV[1]) > 0 then redis.call('DEL', KEYS[1]) return 1 end
 redis.call('SET', KEYS[1], '1', 'PX', (math.floor(now / 86400000) + 1) * 86400000 - now)
 return 1`;

@@ -2,6 +2,7 @@ import { nonEmptyString, optional, parseOptions, passThrough, positiveNumber } f
 import { MAX_TIMER_MS, withTimeout } from '../util/timers.js';
 import { isRedisCommandClient, type RedisCommandClient } from './redis-api-limits.js';
 import type { ResponseCache } from './response-cache.js';
+import { REDIS_NOW } from './redis-now.js';
 
 /** Options of {@link RedisResponseCache}. */
 export interface RedisResponseCacheOptions {
@@ -29,8 +30,7 @@ end`;
 const SET = `redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 if KEYS[2] then
   ${DROP_OLD}
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  ${REDIS_NOW}
   local ttl = tonumber(ARGV[2])
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. now)
   redis.call('ZADD', KEYS[2], now + ttl, KEYS[1])
