@@ -101,6 +101,28 @@ async function rawToken(relay: RunningRelay, query: string): Promise<{ status: n
   return { status: res.status, headers, body: await res.text() };
 }
 
+/**
+ * A relay (rate limits off) behind a middleware whose `left` resolves once the server sees a client
+ * leave before its answer. Registered before the relay's own listener, so by then the relay knows too.
+ */
+async function relayNoticingLeave(store: RelayStore): Promise<{ relay: RunningRelay; left: Promise<void> }> {
+  let serverSawLeave: () => void = () => undefined;
+  const left = new Promise<void>((resolve) => {
+    serverSawLeave = resolve;
+  });
+  const relay = await relayWith({ store, rateLimit: false }, () => {
+    const app = express();
+    app.use((_req, res, next) => {
+      res.on('close', () => {
+        if (!res.writableFinished) serverSawLeave();
+      });
+      next();
+    });
+    return app;
+  });
+  return { relay, left };
+}
+
 async function redirect(relay: RunningRelay, query: string): Promise<Response> {
   const res = await fetch(`${relay.url}/redirect?${query}`);
   await res.text();
@@ -868,21 +890,7 @@ describe('tokenRelay: long-poll', () => {
           return value;
         },
       };
-      let serverSawLeave: () => void = () => undefined;
-      const left = new Promise<void>((resolve) => {
-        serverSawLeave = resolve;
-      });
-      const relay = await relayWith({ store, rateLimit: false }, () => {
-        const app = express();
-        // Registered before the relay's own listener, so by the time this resolves the relay knows too.
-        app.use((_req, res, next) => {
-          res.on('close', () => {
-            if (!res.writableFinished) serverSawLeave();
-          });
-          next();
-        });
-        return app;
-      });
+      const { relay, left } = await relayNoticingLeave(store);
       const state = randomToken();
       expect((await redirect(relay, `code=c&state=${state}`)).status).toBe(200);
       const leaving = new AbortController();
@@ -930,20 +938,7 @@ describe('tokenRelay: long-poll', () => {
           return value;
         },
       };
-      let serverSawLeave: () => void = () => undefined;
-      const left = new Promise<void>((resolve) => {
-        serverSawLeave = resolve;
-      });
-      const relay = await relayWith({ store, rateLimit: false }, () => {
-        const app = express();
-        app.use((_req, res, next) => {
-          res.on('close', () => {
-            if (!res.writableFinished) serverSawLeave();
-          });
-          next();
-        });
-        return app;
-      });
+      const { relay, left } = await relayNoticingLeave(store);
       const state = randomToken();
       expect((await redirect(relay, `code=c&state=${state}`)).status).toBe(200);
       const leaving = new AbortController();
