@@ -3,6 +3,7 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryApiLimits, RedisResponseCache, StackExchangeClient, type StackExchangeClientOptions, type User } from 'passport-stackexchange-oauth2';
 import { createSandbox, type Sandbox, type SandboxUser } from 'passport-stackexchange-oauth2/sandbox';
+import { deletePrefix } from '../relay/redis-helpers.js';
 
 let se: Sandbox;
 let ada: SandboxUser;
@@ -78,8 +79,7 @@ describe('RedisResponseCache', () => {
       expect(await groupMembers(group)).toEqual([`${prefix}live-1`, `${prefix}live-2`, `${prefix}live-3`]);
       expect(await cache.get('live-2')).toBe('{"items":[2]}');
     } finally {
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(keys);
+      await deletePrefix(redis, prefix);
     }
   });
 
@@ -100,8 +100,7 @@ describe('RedisResponseCache', () => {
       await cache.dropGroup('A'); // an empty (or missing) group: nothing to do
       expect(await redis.exists(`${prefix}b0`)).toBe(1);
     } finally {
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(keys);
+      await deletePrefix(redis, prefix);
     }
   });
 
@@ -123,8 +122,7 @@ describe('RedisResponseCache', () => {
       expect(await redis.exists(`${prefix}old-2`)).toBe(0);
       expect(await cache.get('new')).toBe('{}');
     } finally {
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(keys);
+      await deletePrefix(redis, prefix);
     }
   });
 
